@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['parse_overrides', 'load_config', 'cmd_config', 'build_parser', 'main']
 
-# %% ../nbs/11_cli.ipynb #5ae9e138
+# %% ../nbs/11_cli.ipynb #2e827a1e
 import argparse, json, sys
 from pathlib import Path
 from . import __version__
 from .core import MedMoEConfig, PRESETS, get_preset, ConfigError
 
-# %% ../nbs/11_cli.ipynb #ea17f34a
+# %% ../nbs/11_cli.ipynb #1f722cd9
 def parse_overrides(items: list[str] | None) -> dict:
     "Turn ['moe.grid=28', 'text.freeze=true'] into {'moe.grid': 28, 'text.freeze': True}."
     out = {}
@@ -29,7 +29,7 @@ def load_config(preset: str | None = 'tiny', config: str | None = None, override
     ov = parse_overrides(overrides)
     return cfg.replace(**ov) if ov else cfg
 
-# %% ../nbs/11_cli.ipynb #3328e2df
+# %% ../nbs/11_cli.ipynb #db08ae64
 def cmd_config(args) -> dict:
     "Print (and optionally write) the resolved config."
     cfg = load_config(args.preset, args.config, args.set)
@@ -67,5 +67,5 @@ def main(argv: list[str] | None = None):
         print(f"medmoe {args.command}: configuration error: {e}", file=sys.stderr); return 2
     return 0
 
-# %% ../nbs/11_cli.ipynb #5d865dc8
+# %% ../nbs/11_cli.ipynb #4831135b
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

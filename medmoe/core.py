@@ -7,7 +7,7 @@ __all__ = ['MODALITIES', 'MODALITY_NAMES', 'UNKNOWN_MODALITY', 'PRESETS', 'modal
            'VisionConfig', 'TextConfig', 'MoEConfig', 'LossConfig', 'TrainConfig', 'MedMoEConfig', 'get_preset',
            'set_seed', 'get_rng_state', 'set_rng_state', 'get_device', 'get_dtype']
 
-# %% ../nbs/00_core.ipynb #4842fa7f
+# %% ../nbs/00_core.ipynb #b8ad0b51
 import dataclasses, json, os, random
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-# %% ../nbs/00_core.ipynb #df5f6524
+# %% ../nbs/00_core.ipynb #6e54f650
 MODALITIES = ('xray', 'ct', 'mri', 'ultrasound', 'pathology', 'fundus')
 MODALITY_NAMES = {'xray': 'X-ray', 'ct': 'CT', 'mri': 'MRI', 'ultrasound': 'Ultrasound',
                   'pathology': 'Pathology', 'fundus': 'Fundus'}
@@ -30,7 +30,7 @@ def modality_index(name: str) -> int:
     if key not in aliases: raise ValueError(f"unknown modality {name!r}; expected one of {MODALITIES}")
     return aliases[key]
 
-# %% ../nbs/00_core.ipynb #e59a11a7
+# %% ../nbs/00_core.ipynb #703a13c2
 class ConfigError(ValueError):
     "A configuration value is invalid; the message names the field."
 
@@ -44,7 +44,7 @@ def _positive(value, path, allow_zero=False):
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (value >= 0 if allow_zero else value > 0)
     _check(ok, path, f"must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
 
-# %% ../nbs/00_core.ipynb #89f6263e
+# %% ../nbs/00_core.ipynb #0089188b
 @dataclass
 class DataConfig:
     "Images, reports and loading."
@@ -184,7 +184,7 @@ class TrainConfig:
         if self.grad_clip is not None: _positive(self.grad_clip, f'{p}.grad_clip')
         _one_of(self.precision, ('fp32', 'bf16', 'fp16'), f'{p}.precision')
 
-# %% ../nbs/00_core.ipynb #239f27da
+# %% ../nbs/00_core.ipynb #57093f07
 _SECTIONS = dict(data=DataConfig, vision=VisionConfig, text=TextConfig, moe=MoEConfig, loss=LossConfig, train=TrainConfig)
 
 @dataclass
@@ -296,7 +296,7 @@ def _is_file(src) -> bool:
     s = str(src)
     return '\n' not in s and len(s) < 4096 and not s.lstrip().startswith(('{', '[')) and os.path.isfile(s)
 
-# %% ../nbs/00_core.ipynb #2cf68b40
+# %% ../nbs/00_core.ipynb #1e06d8bc
 def _tiny() -> MedMoEConfig:
     return MedMoEConfig(
         data=DataConfig(image_size=64, synth_image_size=64, synth_n=1200),
@@ -335,7 +335,7 @@ def get_preset(name: str, **overrides) -> MedMoEConfig:
     cfg = PRESETS[name]()
     return cfg.replace(**overrides) if overrides else cfg
 
-# %% ../nbs/00_core.ipynb #f9a5f59f
+# %% ../nbs/00_core.ipynb #87960ec2
 def set_seed(seed: int, deterministic: bool = False):
     "Seed Python, NumPy and torch (all devices); optionally ask torch for deterministic kernels."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
