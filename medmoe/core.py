@@ -166,6 +166,8 @@ class MoEConfig:
     grid: int = 14  # side of the fused local grid (the code uses 56)
     scale_hidden: int | None = None  # hidden width of the scale-attention MLP; None = dim // 2 (the code: 768 -> 384 -> 1)
     pool: str = 'mean'  # global image vector from the grid: 'mean' (the code) or 'attention'
+    scales: tuple = (0, 1, 2, 3)  # pyramid levels the experts fuse; (3,) = the single-scale baseline (last stage only)
+    expert_norm: str = 'auto'  # expert conv norm: 'auto' (none for the code's 1x1 depth-1 block, else batch), 'batch', 'group', 'none'
     expert_of_modality: tuple | None = None  # expert each modality's router loss targets; None = identity when K = 6, else m % K
     router_loss: str = 'ce'  # 'ce' on modality labels / report tags, or 'none'
     balance_weight: float = 0.0  # Switch-style load-balancing loss weight
@@ -186,6 +188,9 @@ class MoEConfig:
         _positive(self.grid, f'{p}.grid')
         if self.scale_hidden is not None: _positive(self.scale_hidden, f'{p}.scale_hidden')
         _one_of(self.pool, ('mean', 'attention'), f'{p}.pool')
+        _check(len(self.scales) > 0 and all(isinstance(i, int) and 0 <= i < 4 for i in self.scales) and list(self.scales) == sorted(set(self.scales)),
+               f'{p}.scales', f'must be increasing pyramid levels in 0..3, got {self.scales!r}')
+        _one_of(self.expert_norm, ('auto', 'batch', 'group', 'none'), f'{p}.expert_norm')
         if self.expert_of_modality is not None:
             e = self.expert_of_modality
             _check(len(e) == len(MODALITIES) and all(isinstance(k, int) and 0 <= k < self.num_experts for k in e),
