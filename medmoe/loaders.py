@@ -92,6 +92,8 @@ class ReportCollator:
         self.tok, self.max_length, self.multiple, self.image_size = tokenizer, max_length, pad_to_multiple, image_size
         self.limit = max_length // pad_to_multiple * pad_to_multiple or max_length
         self.n_special = len(tokenizer('')['input_ids'])
+        # `fit` tokenizes whole reports on purpose (to cut them at a word boundary): silence HF's too-long warning
+        getattr(tokenizer, 'deprecation_warnings', {})['sequence-length-is-longer-than-the-specified-maximum'] = True
         if self.limit <= self.n_special: raise ValueError(f'max_length {max_length} leaves no room for text after {self.n_special} special tokens')
 
     def __repr__(self): return f'ReportCollator({type(self.tok).__name__}, max_length={self.max_length}, pad_to_multiple={self.multiple})'

@@ -158,6 +158,11 @@ def local_contrastive_loss(words: Tensor,  # [B, N, D] word features of the repo
         return _symmetric_ce(S, S.T)
     # all reports against this rank's images (words are small to gather, regions are not), then share the columns
     b, lo = regions.shape[0], rank * regions.shape[0]
+    n = torch.tensor([words.shape[1]], device=words.device)
+    dist.all_reduce(n, op=dist.ReduceOp.MAX)  # ranks pad their reports to different lengths: pad to the longest (masked)
+    if int(n) > words.shape[1]:
+        pad = int(n) - words.shape[1]
+        words, word_mask = F.pad(words, (0, 0, 0, pad)), F.pad(word_mask, (0, pad), value=False)
     cols = _local_scores(gather_with_grad(words), _gather_nograd(word_mask), regions, temp1, temp2, chunk, checkpoint, block)
     St = gather_with_grad(cols.T.contiguous()) * temp3  # [image, caption], all B x B
     return _symmetric_ce(St[lo:lo + b], St[:, lo:lo + b].T, offset=lo)
