@@ -91,6 +91,9 @@ def resize_to(x: Tensor, size: int) -> Tensor:
     "2-D bilinear resampling of an NCHW map to size×size (antialiased when shrinking)."
     if tuple(x.shape[-2:]) == (size, size): return x
     shrink = x.shape[-2] > size or x.shape[-1] > size
+    if shrink and x.device.type == 'cpu' and x.dtype in (torch.bfloat16, torch.float16):
+        # CPU has no half-precision antialiased kernel (CUDA does): resample in float32 under bf16 autocast on CPU
+        return F.interpolate(x.float(), size=(size, size), mode='bilinear', align_corners=False, antialias=True).to(x.dtype)
     return F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False, antialias=shrink)
 
 # %% ../nbs/05_moe.ipynb #9fd9b22f

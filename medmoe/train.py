@@ -9,7 +9,7 @@ __all__ = ['CKPT_VERSION', 'medmoe_opt_func', 'param_groups', 'Autocast', 'preci
            'DDPCallback', 'medmoe_learner', 'quiet', 'fit_medmoe', 'routing_accuracy', 'report_experts',
            'heldout_metrics', 'evaluate_heldout', 'is_shard_spec', 'load_records', 'train', 'format_summary']
 
-# %% ../nbs/08_train.ipynb #1e56663e
+# %% ../nbs/08_train.ipynb #f35656d6
 import json, math, os, shutil, sys, time, warnings
 from contextlib import contextmanager, nullcontext
 from functools import partial
@@ -33,7 +33,7 @@ from .moe import router_targets
 from .model import MedMoE
 from .text import build_tokenizer
 
-# %% ../nbs/08_train.ipynb #6d7175fc
+# %% ../nbs/08_train.ipynb #f90d009e
 def medmoe_opt_func(cfg: MedMoEConfig):  # uses cfg.train.optimizer
     "A fastai `opt_func` building PyTorch's AdamW or Adam, fused on CUDA."
     opt = torch.optim.AdamW if cfg.train.optimizer == 'adamw' else torch.optim.Adam
@@ -51,7 +51,7 @@ def param_groups(model: nn.Module) -> list:
         (no_decay if p.ndim <= 1 or n.endswith('.bias') else decay).append(p)
     return [decay, no_decay]
 
-# %% ../nbs/08_train.ipynb #0d8fc5e6
+# %% ../nbs/08_train.ipynb #9e9d15c8
 class Autocast(Callback):
     "bf16 (or fp16 without scaling) autocast of the forward pass on the batch's device."
     order = 10
@@ -74,7 +74,7 @@ def precision_callbacks(precision: str,  # 'fp32', 'bf16' or 'fp16'
         return [MixedPrecision(amp_mode=AMPMode.FP16)]
     raise ConfigError(f"train.precision must be 'fp32', 'bf16' or 'fp16', got {precision!r}")
 
-# %% ../nbs/08_train.ipynb #ac264534
+# %% ../nbs/08_train.ipynb #58e2a97c
 class RunScheduler(ParamScheduler):
     "fastai `ParamScheduler` whose position counts from the start of the run (so a resumed run follows the same schedule)."
     def __init__(self, scheds: dict, n_epochs: int, start_epoch: int = 0):
@@ -102,7 +102,7 @@ class PlateauLR(TrackerCallback):
         if self.wait >= self.patience:
             self.opt.set_hyper('lr', [max(h['lr'] / self.factor, self.min_lr) for h in self.opt.hypers]); self.wait = 0
 
-# %% ../nbs/08_train.ipynb #580ebed3
+# %% ../nbs/08_train.ipynb #1a45cda1
 def _out(learn): return learn.pred
 
 class RoutingStats(Callback):
@@ -149,7 +149,7 @@ class RetrievalR1(Metric):
     @property
     def name(self): return 'i2t_R@1'
 
-# %% ../nbs/08_train.ipynb #70e061b2
+# %% ../nbs/08_train.ipynb #039bde9a
 CKPT_VERSION = 1
 
 def _safe_rng() -> dict:
@@ -210,7 +210,7 @@ def restore_checkpoint(learn: Learner, state: dict) -> int:
     for dl in (learn.dls.train, learn.dls.valid): set_epoch(dl, epoch)
     return epoch
 
-# %% ../nbs/08_train.ipynb #81a87f7c
+# %% ../nbs/08_train.ipynb #6862c38d
 class Checkpointer(Callback):
     "Record the run's history and write atomic checkpoints after every epoch."
     order = 100  # after the recorder and the trackers
@@ -239,7 +239,7 @@ def _num(v):
     v = float(v)
     return None if math.isnan(v) else v
 
-# %% ../nbs/08_train.ipynb #e4c905ad
+# %% ../nbs/08_train.ipynb #d16b2ca4
 def init_distributed(device: str = 'auto') -> tuple[int, int, torch.device]:
     "Join the process group `torchrun` describes (if any): (rank, world size, this rank's device)."
     world = int(os.environ.get('WORLD_SIZE', 1))
@@ -276,7 +276,7 @@ class DDPCallback(Callback):
                                                                find_unused_parameters=getattr(m, 'has_unused_parameters', False))
     def after_fit(self): self.learn.model = _unwrap(self.learn.model)
 
-# %% ../nbs/08_train.ipynb #d476b71b
+# %% ../nbs/08_train.ipynb #5969d9f0
 def medmoe_learner(cfg: MedMoEConfig,  # the experiment config
                    dls,  # fastai DataLoaders yielding (batch dict, modality)
                    model: nn.Module | None = None,  # a MedMoE; None = `MedMoE.from_config(cfg, tokenizer)`
@@ -326,7 +326,7 @@ def fit_medmoe(learn: Learner,  # from `medmoe_learner`
     learn.fit(end - start_epoch, lr=lr, cbs=cbs)
     return learn
 
-# %% ../nbs/08_train.ipynb #b746f3b3
+# %% ../nbs/08_train.ipynb #c196a938
 def routing_accuracy(expert: Tensor,  # [N] chosen expert
                      modality: Tensor,  # [N] modality index, -1 = unknown
                      cfg: MedMoEConfig) -> dict:  # uses cfg.moe (expert of each modality)
@@ -373,7 +373,7 @@ def evaluate_heldout(model: nn.Module, dl, cfg: MedMoEConfig, precision: str = '
     feats['report_expert'] = rexp
     return heldout_metrics(feats, [r.report for r in dl.dataset.records], cfg, rexp), feats
 
-# %% ../nbs/08_train.ipynb #77e9d731
+# %% ../nbs/08_train.ipynb #02ee241e
 _MANIFEST_EXTS = ('.csv', '.tsv', '.jsonl', '.parquet')
 
 def is_shard_spec(data: str) -> bool:
@@ -399,7 +399,7 @@ def load_records(data: str | Path,  # 'synth', a manifest file, or a directory w
     elif not p.exists(): raise FileNotFoundError(f"--data {data!r}: no such file or directory (give 'synth', a manifest {_MANIFEST_EXTS}, a directory with manifest.csv, or .tar shards)")
     return read_manifest(p, on_error=on_error)
 
-# %% ../nbs/08_train.ipynb #98d5f9ef
+# %% ../nbs/08_train.ipynb #f1d72a05
 def _versions() -> dict:
     import timm, transformers, fastai
     from medmoe import __version__
@@ -410,28 +410,27 @@ def _skipped(dls) -> dict:
     return {name: getattr(dl, 'skips', None).total if getattr(dl, 'skips', None) else 0 for name, dl in (('train', dls.train), ('valid', dls.valid))}
 
 def _plot_history(history: list, routing: list, path: Path):
-    import matplotlib; matplotlib.use('Agg', force=False)
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: works under any backend and leaves the user's alone
     ep = [h['epoch'] for h in history]
-    fig, ax = plt.subplots(1, 3, figsize=(12, 3.2))
+    fig = Figure(figsize=(12, 3.2)); ax = fig.subplots(1, 3)
     ax[0].plot(ep, [h.get('train_loss') for h in history], 'o-', label='train'); ax[0].plot(ep, [h.get('valid_loss') for h in history], 'o-', label='valid')
     ax[0].set(xlabel='epoch', title='loss'); ax[0].legend()
     ax[1].plot(ep, [h.get('router_acc') for h in history], 'o-'); ax[1].set(xlabel='epoch', title='router accuracy (valid)', ylim=(0, 1.02))
     ax[2].plot(ep, [h.get('i2t_R@1') for h in history], 'o-'); ax[2].set(xlabel='epoch', title='image→text R@1 (valid)', ylim=(0, None))
-    fig.tight_layout(); fig.savefig(path, dpi=80); plt.close(fig)
+    fig.tight_layout(); fig.savefig(path, dpi=80)
 
 def _plot_confusion(expert: Tensor, modality: Tensor, K: int, path: Path, title: str):
-    import matplotlib; matplotlib.use('Agg', force=False)
-    import matplotlib.pyplot as plt, seaborn as sns
+    import seaborn as sns
+    from matplotlib.figure import Figure
     M = torch.zeros(len(MODALITIES), K)
     ok = modality >= 0
     M.index_put_((modality[ok], expert[ok]), torch.ones(int(ok.sum())), accumulate=True)
     M = M / M.sum(1, keepdim=True).clamp(min=1)
-    fig, ax = plt.subplots(figsize=(4.5, 3.6))
+    fig = Figure(figsize=(4.5, 3.6)); ax = fig.subplots()
     sns.heatmap(M.numpy(), annot=True, fmt='.2f', cmap='Blues', vmin=0, vmax=1, ax=ax, cbar=False,
                 xticklabels=[f'E{k}' for k in range(K)], yticklabels=list(MODALITIES))
     ax.set(xlabel='expert', ylabel='modality', title=title)
-    fig.tight_layout(); fig.savefig(path, dpi=80); plt.close(fig)
+    fig.tight_layout(); fig.savefig(path, dpi=80)
 
 def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a loaded config file)
           data: str = 'synth',  # data spec (see `load_records`), or training shards
@@ -522,7 +521,8 @@ def format_summary(m: dict) -> str:
         acc = t[key]
         lines.append(f"  {name} accuracy {100 * acc['all']:.1f}% (chance {100 * c['router']:.1f}%): " +
                      ', '.join(f"{k} {100 * v:.0f}%" for k, v in acc.items() if k != 'all'))
-    sk = m['skipped']
-    lines.append(f"  skipped items: train {sk['train']}, valid {sk['valid']};  {m['seconds']['fit']:.0f} s training on {m['device']}"
-                 + (f" × {m['world_size']}" if m['world_size'] > 1 else ''))
+    if 'skipped' in m:  # a training run (an `evaluate` result has no training part)
+        sk = m['skipped']
+        lines.append(f"  skipped items: train {sk['train']}, valid {sk['valid']};  {m['seconds']['fit']:.0f} s training on {m['device']}"
+                     + (f" × {m['world_size']}" if m['world_size'] > 1 else ''))
     return '\n'.join(lines)
