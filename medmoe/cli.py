@@ -147,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None):
     "Entry point of the `medmoe` console script."
+    import warnings  # fastai's import-time torch.jit.script call warns on every run; it is not the user's concern
+    warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, 'func', None):

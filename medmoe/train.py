@@ -9,7 +9,7 @@ __all__ = ['CKPT_VERSION', 'medmoe_opt_func', 'param_groups', 'Autocast', 'preci
            'DDPCallback', 'medmoe_learner', 'quiet', 'fit_medmoe', 'routing_accuracy', 'report_experts',
            'heldout_metrics', 'evaluate_heldout', 'is_shard_spec', 'load_records', 'train', 'format_summary']
 
-# %% ../nbs/08_train.ipynb #f35656d6
+# %% ../nbs/08_train.ipynb #530cd93d
 import json, math, os, shutil, sys, time, warnings
 from contextlib import contextmanager, nullcontext
 from functools import partial
@@ -33,7 +33,7 @@ from .moe import router_targets
 from .model import MedMoE
 from .text import build_tokenizer
 
-# %% ../nbs/08_train.ipynb #f90d009e
+# %% ../nbs/08_train.ipynb #e18020cf
 def medmoe_opt_func(cfg: MedMoEConfig):  # uses cfg.train.optimizer
     "A fastai `opt_func` building PyTorch's AdamW or Adam, fused on CUDA."
     opt = torch.optim.AdamW if cfg.train.optimizer == 'adamw' else torch.optim.Adam
@@ -51,7 +51,7 @@ def param_groups(model: nn.Module) -> list:
         (no_decay if p.ndim <= 1 or n.endswith('.bias') else decay).append(p)
     return [decay, no_decay]
 
-# %% ../nbs/08_train.ipynb #9e9d15c8
+# %% ../nbs/08_train.ipynb #5f75657c
 class Autocast(Callback):
     "bf16 (or fp16 without scaling) autocast of the forward pass on the batch's device."
     order = 10
@@ -68,13 +68,15 @@ def precision_callbacks(precision: str,  # 'fp32', 'bf16' or 'fp16'
                         device: torch.device) -> list:
     "The callbacks that give a run its precision."
     if precision == 'fp32': return []
-    if precision == 'bf16': return [Autocast(torch.bfloat16)]
+    if precision == 'bf16':
+        if device.type == 'cpu': warnings.warn("train.precision 'bf16' on a CPU: it works, but most CPUs have no bf16 matrix units and run it several times slower than fp32")
+        return [Autocast(torch.bfloat16)]
     if precision == 'fp16':
         if device.type != 'cuda': raise ConfigError(f"train.precision: 'fp16' needs CUDA (it uses a gradient scaler); on {device.type} use 'bf16' or 'fp32'")
         return [MixedPrecision(amp_mode=AMPMode.FP16)]
     raise ConfigError(f"train.precision must be 'fp32', 'bf16' or 'fp16', got {precision!r}")
 
-# %% ../nbs/08_train.ipynb #58e2a97c
+# %% ../nbs/08_train.ipynb #59305e35
 class RunScheduler(ParamScheduler):
     "fastai `ParamScheduler` whose position counts from the start of the run (so a resumed run follows the same schedule)."
     def __init__(self, scheds: dict, n_epochs: int, start_epoch: int = 0):
@@ -102,7 +104,7 @@ class PlateauLR(TrackerCallback):
         if self.wait >= self.patience:
             self.opt.set_hyper('lr', [max(h['lr'] / self.factor, self.min_lr) for h in self.opt.hypers]); self.wait = 0
 
-# %% ../nbs/08_train.ipynb #1a45cda1
+# %% ../nbs/08_train.ipynb #906b1f6f
 def _out(learn): return learn.pred
 
 class RoutingStats(Callback):
@@ -149,7 +151,7 @@ class RetrievalR1(Metric):
     @property
     def name(self): return 'i2t_R@1'
 
-# %% ../nbs/08_train.ipynb #039bde9a
+# %% ../nbs/08_train.ipynb #5810d94d
 CKPT_VERSION = 1
 
 def _safe_rng() -> dict:
@@ -210,7 +212,7 @@ def restore_checkpoint(learn: Learner, state: dict) -> int:
     for dl in (learn.dls.train, learn.dls.valid): set_epoch(dl, epoch)
     return epoch
 
-# %% ../nbs/08_train.ipynb #6862c38d
+# %% ../nbs/08_train.ipynb #b9421111
 class Checkpointer(Callback):
     "Record the run's history and write atomic checkpoints after every epoch."
     order = 100  # after the recorder and the trackers
@@ -239,7 +241,7 @@ def _num(v):
     v = float(v)
     return None if math.isnan(v) else v
 
-# %% ../nbs/08_train.ipynb #d16b2ca4
+# %% ../nbs/08_train.ipynb #0312aa52
 def init_distributed(device: str = 'auto') -> tuple[int, int, torch.device]:
     "Join the process group `torchrun` describes (if any): (rank, world size, this rank's device)."
     world = int(os.environ.get('WORLD_SIZE', 1))
@@ -276,7 +278,7 @@ class DDPCallback(Callback):
                                                                find_unused_parameters=getattr(m, 'has_unused_parameters', False))
     def after_fit(self): self.learn.model = _unwrap(self.learn.model)
 
-# %% ../nbs/08_train.ipynb #5969d9f0
+# %% ../nbs/08_train.ipynb #cf52645e
 def medmoe_learner(cfg: MedMoEConfig,  # the experiment config
                    dls,  # fastai DataLoaders yielding (batch dict, modality)
                    model: nn.Module | None = None,  # a MedMoE; None = `MedMoE.from_config(cfg, tokenizer)`
@@ -326,7 +328,7 @@ def fit_medmoe(learn: Learner,  # from `medmoe_learner`
     learn.fit(end - start_epoch, lr=lr, cbs=cbs)
     return learn
 
-# %% ../nbs/08_train.ipynb #c196a938
+# %% ../nbs/08_train.ipynb #9da0e079
 def routing_accuracy(expert: Tensor,  # [N] chosen expert
                      modality: Tensor,  # [N] modality index, -1 = unknown
                      cfg: MedMoEConfig) -> dict:  # uses cfg.moe (expert of each modality)
@@ -373,7 +375,7 @@ def evaluate_heldout(model: nn.Module, dl, cfg: MedMoEConfig, precision: str = '
     feats['report_expert'] = rexp
     return heldout_metrics(feats, [r.report for r in dl.dataset.records], cfg, rexp), feats
 
-# %% ../nbs/08_train.ipynb #02ee241e
+# %% ../nbs/08_train.ipynb #c93116ea
 _MANIFEST_EXTS = ('.csv', '.tsv', '.jsonl', '.parquet')
 
 def is_shard_spec(data: str) -> bool:
@@ -399,7 +401,7 @@ def load_records(data: str | Path,  # 'synth', a manifest file, or a directory w
     elif not p.exists(): raise FileNotFoundError(f"--data {data!r}: no such file or directory (give 'synth', a manifest {_MANIFEST_EXTS}, a directory with manifest.csv, or .tar shards)")
     return read_manifest(p, on_error=on_error)
 
-# %% ../nbs/08_train.ipynb #f1d72a05
+# %% ../nbs/08_train.ipynb #860e12f7
 def _versions() -> dict:
     import timm, transformers, fastai
     from medmoe import __version__
@@ -516,8 +518,11 @@ def format_summary(m: dict) -> str:
     lines = [f"held-out test split: {t['n']} image-report pairs (chance R@1 {c['R@1']:.1f}%, R@5 {c['R@5']:.1f}%, R@10 {c['R@10']:.1f}%)"]
     for d, name in (('image_to_text', 'image→text'), ('text_to_image', 'text→image')):
         lines.append(f"  {name:11s} R@1 {r[d + '_R@1']:5.1f}%  R@5 {r[d + '_R@5']:5.1f}%  R@10 {r[d + '_R@10']:5.1f}%  median rank {r[d + '_median_rank']:.0f}")
+    K = m.get('config', {}).get('moe', {}).get('num_experts')
     for key, name in (('router_accuracy', 'report router'), ('image_router_accuracy', 'image router')):
         if key not in t: continue
+        if K == 1:  # one expert: every target is expert 0, so the accuracy is 100% by construction
+            lines.append(f"  {name}: one expert (K = 1), nothing to route"); continue
         acc = t[key]
         lines.append(f"  {name} accuracy {100 * acc['all']:.1f}% (chance {100 * c['router']:.1f}%): " +
                      ', '.join(f"{k} {100 * v:.0f}%" for k, v in acc.items() if k != 'all'))
