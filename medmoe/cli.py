@@ -199,6 +199,9 @@ def main(argv: list[str] | None = None):
         print(f"medmoe {args.command}: configuration error: {e}", file=sys.stderr); return 2
     except (FileNotFoundError, ValueError) as e:
         print(f"medmoe {args.command}: error: {e}", file=sys.stderr); return 1
+    except BrokenPipeError:  # output piped into e.g. `head`, which closed early: not an error
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 0  # Python's docs recipe: no flush error at exit
     return 0
 
 # %% ../nbs/11_cli.ipynb #4831135b

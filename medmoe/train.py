@@ -9,7 +9,7 @@ __all__ = ['CKPT_VERSION', 'medmoe_opt_func', 'param_groups', 'Autocast', 'preci
            'DDPCallback', 'medmoe_learner', 'quiet', 'fit_medmoe', 'routing_accuracy', 'report_experts',
            'heldout_metrics', 'evaluate_heldout', 'is_shard_spec', 'load_records', 'train', 'format_summary']
 
-# %% ../nbs/08_train.ipynb #530cd93d
+# %% ../nbs/08_train.ipynb #896ee568
 import json, math, os, shutil, sys, time, warnings
 from contextlib import contextmanager, nullcontext
 from functools import partial
@@ -33,7 +33,7 @@ from .moe import router_targets
 from .model import MedMoE
 from .text import build_tokenizer
 
-# %% ../nbs/08_train.ipynb #e18020cf
+# %% ../nbs/08_train.ipynb #ec2cbe1e
 def medmoe_opt_func(cfg: MedMoEConfig):  # uses cfg.train.optimizer
     "A fastai `opt_func` building PyTorch's AdamW or Adam, fused on CUDA."
     opt = torch.optim.AdamW if cfg.train.optimizer == 'adamw' else torch.optim.Adam
@@ -51,7 +51,7 @@ def param_groups(model: nn.Module) -> list:
         (no_decay if p.ndim <= 1 or n.endswith('.bias') else decay).append(p)
     return [decay, no_decay]
 
-# %% ../nbs/08_train.ipynb #5f75657c
+# %% ../nbs/08_train.ipynb #e2ca1edd
 class Autocast(Callback):
     "bf16 (or fp16 without scaling) autocast of the forward pass on the batch's device."
     order = 10
@@ -76,7 +76,7 @@ def precision_callbacks(precision: str,  # 'fp32', 'bf16' or 'fp16'
         return [MixedPrecision(amp_mode=AMPMode.FP16)]
     raise ConfigError(f"train.precision must be 'fp32', 'bf16' or 'fp16', got {precision!r}")
 
-# %% ../nbs/08_train.ipynb #59305e35
+# %% ../nbs/08_train.ipynb #a897522c
 class RunScheduler(ParamScheduler):
     "fastai `ParamScheduler` whose position counts from the start of the run (so a resumed run follows the same schedule)."
     def __init__(self, scheds: dict, n_epochs: int, start_epoch: int = 0):
@@ -104,7 +104,7 @@ class PlateauLR(TrackerCallback):
         if self.wait >= self.patience:
             self.opt.set_hyper('lr', [max(h['lr'] / self.factor, self.min_lr) for h in self.opt.hypers]); self.wait = 0
 
-# %% ../nbs/08_train.ipynb #906b1f6f
+# %% ../nbs/08_train.ipynb #176d977e
 def _out(learn): return learn.pred
 
 class RoutingStats(Callback):
@@ -151,7 +151,7 @@ class RetrievalR1(Metric):
     @property
     def name(self): return 'i2t_R@1'
 
-# %% ../nbs/08_train.ipynb #5810d94d
+# %% ../nbs/08_train.ipynb #3e4dab57
 CKPT_VERSION = 1
 
 def _safe_rng() -> dict:
@@ -212,7 +212,7 @@ def restore_checkpoint(learn: Learner, state: dict) -> int:
     for dl in (learn.dls.train, learn.dls.valid): set_epoch(dl, epoch)
     return epoch
 
-# %% ../nbs/08_train.ipynb #b9421111
+# %% ../nbs/08_train.ipynb #661a3c4b
 class Checkpointer(Callback):
     "Record the run's history and write atomic checkpoints after every epoch."
     order = 100  # after the recorder and the trackers
@@ -241,7 +241,7 @@ def _num(v):
     v = float(v)
     return None if math.isnan(v) else v
 
-# %% ../nbs/08_train.ipynb #0312aa52
+# %% ../nbs/08_train.ipynb #1e99e446
 def init_distributed(device: str = 'auto') -> tuple[int, int, torch.device]:
     "Join the process group `torchrun` describes (if any): (rank, world size, this rank's device)."
     world = int(os.environ.get('WORLD_SIZE', 1))
@@ -278,7 +278,7 @@ class DDPCallback(Callback):
                                                                find_unused_parameters=getattr(m, 'has_unused_parameters', False))
     def after_fit(self): self.learn.model = _unwrap(self.learn.model)
 
-# %% ../nbs/08_train.ipynb #cf52645e
+# %% ../nbs/08_train.ipynb #8d66a7f9
 def medmoe_learner(cfg: MedMoEConfig,  # the experiment config
                    dls,  # fastai DataLoaders yielding (batch dict, modality)
                    model: nn.Module | None = None,  # a MedMoE; None = `MedMoE.from_config(cfg, tokenizer)`
@@ -328,7 +328,7 @@ def fit_medmoe(learn: Learner,  # from `medmoe_learner`
     learn.fit(end - start_epoch, lr=lr, cbs=cbs)
     return learn
 
-# %% ../nbs/08_train.ipynb #9da0e079
+# %% ../nbs/08_train.ipynb #4639ec33
 def routing_accuracy(expert: Tensor,  # [N] chosen expert
                      modality: Tensor,  # [N] modality index, -1 = unknown
                      cfg: MedMoEConfig) -> dict:  # uses cfg.moe (expert of each modality)
@@ -375,7 +375,7 @@ def evaluate_heldout(model: nn.Module, dl, cfg: MedMoEConfig, precision: str = '
     feats['report_expert'] = rexp
     return heldout_metrics(feats, [r.report for r in dl.dataset.records], cfg, rexp), feats
 
-# %% ../nbs/08_train.ipynb #c93116ea
+# %% ../nbs/08_train.ipynb #9e87bebf
 _MANIFEST_EXTS = ('.csv', '.tsv', '.jsonl', '.parquet')
 
 def is_shard_spec(data: str) -> bool:
@@ -401,7 +401,7 @@ def load_records(data: str | Path,  # 'synth', a manifest file, or a directory w
     elif not p.exists(): raise FileNotFoundError(f"--data {data!r}: no such file or directory (give 'synth', a manifest {_MANIFEST_EXTS}, a directory with manifest.csv, or .tar shards)")
     return read_manifest(p, on_error=on_error)
 
-# %% ../nbs/08_train.ipynb #860e12f7
+# %% ../nbs/08_train.ipynb #b1dcaeb4
 def _versions() -> dict:
     import timm, transformers, fastai
     from medmoe import __version__
@@ -463,9 +463,11 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
         tok = build_tokenizer(cfg.text, corpus)
         dls = get_stream_dataloaders(tr, va, cfg, tok, device=device, on_error=on_error)
         test_records = [r for r in webdataset_records(valid_data, shuffle=0, on_error=on_error, split_by_node=False) if hasattr(r, 'report')]
+        n_read_skips = 0  # stream skips are counted by the loaders
         for r in test_records: r.split = 'test'
     else:
         records = load_records(data, cfg, on_error)
+        n_read_skips = len(getattr(records, 'skipped', ()))  # rows the manifest reader left out (on_error='skip')
         from medmoe.sources import split_records
         if any(r.split is None for r in records): records = split_records(records, cfg.data.valid_pct, cfg.data.test_pct, cfg.train.seed)
         tok = build_tokenizer(cfg.text, [r.report for r in records if r.split == 'train'])
@@ -498,7 +500,7 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
         model.save_pretrained(out / 'model')
         routing = next(cb for cb in learn.cbs if isinstance(cb, RoutingStats)).history
         result = dict(data=str(data), out_dir=str(out), epochs=cfg.train.epochs, resumed_from=start, world_size=world, device=str(device),
-                      history=learn.medmoe_history, routing_counts=routing, test=held, skipped=_skipped(dls),
+                      history=learn.medmoe_history, routing_counts=routing, test=held, skipped={**_skipped(dls), 'test': len(feats.get('skipped', ())), 'manifest': n_read_skips},
                       seconds=dict(fit=t_fit, total=time.time() - t0), versions=_versions(), config=cfg.to_dict())
         (out / 'figures').mkdir(exist_ok=True)
         _plot_history(learn.medmoe_history, routing, out / 'figures' / 'training.png')
@@ -528,6 +530,7 @@ def format_summary(m: dict) -> str:
                      ', '.join(f"{k} {100 * v:.0f}%" for k, v in acc.items() if k != 'all'))
     if 'skipped' in m:  # a training run (an `evaluate` result has no training part)
         sk = m['skipped']
-        lines.append(f"  skipped items: train {sk['train']}, valid {sk['valid']};  {m['seconds']['fit']:.0f} s training on {m['device']}"
+        lines.append(f"  skipped items: train {sk['train']}, valid {sk['valid']}, test {sk.get('test', 0)}, manifest rows {sk.get('manifest', 0)};"
+                     f"  {m['seconds']['fit']:.0f} s training on {m['device']}"
                      + (f" × {m['world_size']}" if m['world_size'] > 1 else ''))
     return '\n'.join(lines)
