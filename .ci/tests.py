@@ -1,5 +1,6 @@
-"""The README's test command, counted: nbdev_test over every notebook (2 workers), then pytest
-over tests/ if there is any; ends with 'N passed, N failed'. Exit code is non-zero on any failure."""
+"""The README's test command, counted: nbdev_test over every notebook (2 workers; one count per
+notebook), then pytest over tests/ if there is any (one count per test); ends with 'N passed, N failed'.
+Exit code is non-zero on any failure."""
 import re, subprocess, sys
 from pathlib import Path
 
@@ -21,7 +22,14 @@ m = re.search(r'nbdev Tests Failed On The Following Notebooks:\s*(.*)', out, re.
 failed_nbs = re.findall(r'[\w./-]+\.ipynb', m.group(1)) if m else []
 if rc != 0 and not failed_nbs:  # crashed before naming notebooks: count every notebook as failed
     failed_nbs = [str(p) for p in nbs] or ['<nbdev_test>']
-nb_failed = len(failed_nbs); nb_passed = max(len(nbs) - nb_failed, 0)
+# a notebook counts as passed only if nbdev_test ran it (its --timing line names it): one that it
+# skipped (a .notest file, a skip_file_re match) would otherwise pass without running
+timed = set(re.findall(r'^([\w.-]+\.ipynb): \d+ secs$', out, re.M))
+failed_names = {Path(f).name for f in failed_nbs}
+not_run = [str(p) for p in nbs if p.name not in timed and p.name not in failed_names]
+if not_run: print('notebooks nbdev_test did not run (counted as failed):', ', '.join(not_run), flush=True)
+if not nbs: print('no notebooks found under nbs/ (counted as failed)', flush=True)
+nb_failed = len(failed_nbs) + len(not_run) + (0 if nbs else 1); nb_passed = max(len(nbs) - len(failed_nbs) - len(not_run), 0)
 passed += nb_passed; failed += nb_failed
 print(f'notebooks: {nb_passed} passed, {nb_failed} failed', flush=True)
 
