@@ -18,7 +18,7 @@ from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
 from fastcore.basics import Inf
 from .core import DataConfig, MedMoEConfig, Record, UNKNOWN_MODALITY, get_device
-from .images import ImageLoadError, ImageTransform, load_image
+from .images import ImageLoadError, ImageTransform
 from .reports import check_report, clean_report, extract_sections, sample_sentences, tag_report
 from .sources import Skipped, WebDatasetRecords, split_records
 
@@ -31,6 +31,13 @@ class ItemError(ValueError):
 def _item_seed(seed: int, epoch: int, index: int) -> int:
     return ((seed * 1_000_003 + epoch) * 1_000_003 + index) % 2**63
 
+def _where(r: Record) -> str:
+    "' (file, row N)' or ' (shard, key K)' from a record's meta, where it says where the record came from."
+    m = r.meta or {}
+    if m.get('shard'): parts = [str(m['shard']), f"key {m.get('key')}"]
+    else: parts = ([str(m['source'])] if m.get('source') else []) + ([f"row {m['row']}"] if m.get('row') is not None else [])
+    return f" ({', '.join(parts)})" if parts else ''
+
 class _ItemMaker:
     "Record -> item dict (shared by the map-style and the streaming dataset)."
     def __init__(self, cfg: DataConfig, train: bool, on_error: str | None):
@@ -39,7 +46,7 @@ class _ItemMaker:
         self.tfm = ImageTransform(cfg, train=train)
 
     def _bad(self, r: Record, e: Exception) -> Skipped:
-        err = ItemError(f'record {r.id!r}: {e}')
+        err = ItemError(f'record {r.id!r}{_where(r)}: {e}')
         if self.on_error == 'raise': raise err from e
         _log.warning('skipped %s', err)
         return Skipped(str(r.id), str(e))
@@ -48,14 +55,14 @@ class _ItemMaker:
         "The item dict of record `r`, or a `Skipped` marker (under 'skip')."
         text = clean_report(extract_sections(r.report or '', tuple(self.cfg.sections)))
         if self.train and self.cfg.sample_sentences: text = sample_sentences(text, random.Random(seed))
-        try: text = check_report(text, r.id)
+        try: text = check_report(text, raw=r.report)
         except ValueError as e: return self._bad(r, e)
-        try: img = load_image(r.image, frame=self.cfg.dicom_frame)
+        try:  # the transform reads the source itself: its fast path (see medmoe.images)
+            if seed is None: x = self.tfm(r.image, frame=self.cfg.dicom_frame)
+            else:
+                with torch.random.fork_rng(devices=[]):
+                    torch.manual_seed(seed); x = self.tfm(r.image, frame=self.cfg.dicom_frame)
         except ImageLoadError as e: return self._bad(r, e)
-        if seed is None: x = self.tfm(img)
-        else:
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(seed); x = self.tfm(img)
         modality = r.modality if r.modality >= 0 else tag_report(r.report or '')
         return dict(image=x, report=text, modality=int(modality), index=int(index), id=str(r.id))
 
@@ -144,27 +151,42 @@ class ReportCollator:
 
 # %% ../nbs/01d_loaders.ipynb #8624daaa
 class SkipCounter:
-    "Ids of the items skipped in each pass over a DataLoader, read from the batches in the main process."
-    def __init__(self): self.epochs = []  # one list of skipped ids per pass
-    def new_epoch(self): self.epochs.append([])
+    "The ids of the items skipped in each epoch of a DataLoader, read from the batches in the main process."
+    def __init__(self): self.by_epoch, self.current = {}, None  # epoch -> skipped ids (one per skipped item, in batch order)
+    def new_epoch(self, epoch: int | None = None):
+        "Start the tally of a pass over epoch `epoch` (default: the one after the latest); a pass replaces an earlier one of the same epoch."
+        self.current = epoch if epoch is not None else max(self.by_epoch, default=-1) + 1
+        self.by_epoch[self.current] = []
     def __call__(self, b):
         "fastai `after_batch` hook: record the batch's `skipped` ids and pass the batch on."
         batch = b[0] if isinstance(b, tuple) else b
-        if not self.epochs: self.new_epoch()
-        self.epochs[-1].extend(batch['skipped'])
+        if self.current is None: self.new_epoch()
+        self.by_epoch[self.current].extend(batch['skipped'])
         return b
     @property
-    def last(self) -> list: return self.epochs[-1] if self.epochs else []
+    def last(self) -> list:
+        "The ids skipped in the latest pass, one per skipped item."
+        return list(self.by_epoch.get(self.current, []))
+    def count(self, epoch: int | None = None) -> int:
+        "How many items were skipped in `epoch` (default: the latest pass)."
+        return len(self.by_epoch.get(self.current if epoch is None else epoch, []))
+    def ids(self, epoch: int | None = None) -> list:
+        "The unique ids skipped in `epoch` (default: the latest pass), sorted."
+        return sorted(set(self.by_epoch.get(self.current if epoch is None else epoch, [])))
     @property
-    def total(self) -> int: return sum(map(len, self.epochs))
-    def __repr__(self): return f'SkipCounter({len(self.epochs)} passes, {self.total} skipped, {len(self.last)} in the last)'
+    def total(self) -> int:
+        "Items skipped over all epochs (each epoch counted once, by its latest pass)."
+        return sum(map(len, self.by_epoch.values()))
+    def __repr__(self):
+        n = len(self.by_epoch)
+        return f"SkipCounter({self.total} skipped over {n} epoch{'' if n == 1 else 's'}, {self.count()} in the latest pass)"
 
 class _Epochs:
     "Main-process hooks of a loader: number the passes, shuffle by (seed, epoch), open a new skip tally."
     def __init__(self, ds, seed: int, skips: SkipCounter): self.ds, self.seed, self.skips, self.next = ds, seed, skips, 0
     def before_iter(self, x=None):
         self.ds.epoch = self.next
-        self.skips.new_epoch()
+        self.skips.new_epoch(self.next)
     def after_iter(self, x=None): self.next = self.ds.epoch + 1  # only a complete pass (not one_batch) moves on
     def shuffle_fn(self, idxs): return random.Random(_item_seed(self.seed, self.ds.epoch, -1)).sample(list(idxs), len(idxs))
 

@@ -110,13 +110,19 @@ def clean_report(text: str) -> str:
     return ' '.join(out)
 
 # %% ../nbs/01b_reports.ipynb #1a6db2d3
-def check_report(text: str,  # the report (typically `extract_sections`' output)
-                 item_id: str,  # the record's id, for the error message
+def _quote(text: str, n: int = 80) -> str:
+    return repr(text[:n]) + ('…' if len(text) > n else '')
+
+def check_report(text: str,  # the report to check (e.g. `extract_sections`' output; cleaned here, which is idempotent)
+                 item_id: str | None = None,  # the record's id, for the error message; None leaves naming to the caller
+                 raw: str | None = None,  # the report as the source gave it, quoted in the error; None quotes `text`
                 ) -> str:
-    "`clean_report(text)`; raise `ValueError` naming `item_id` when the cleaned report is empty."
+    "`clean_report(text)`; raise `ValueError` quoting the original report when the cleaned one is empty."
     cleaned = clean_report(text)
     if not cleaned:
-        raise ValueError(f"item {item_id!r}: empty report (raw text: {(_as_text(text)[:60] or 'nothing')!r})")
+        orig = _as_text(text if raw is None else raw)
+        who = '' if item_id is None else f'item {item_id!r}: '
+        raise ValueError(f"{who}empty report after cleaning (raw text: {_quote(orig)})" if orig.strip() else f"{who}empty report (no text)")
     return cleaned
 
 # %% ../nbs/01b_reports.ipynb #0907a3f1

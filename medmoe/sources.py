@@ -4,12 +4,12 @@
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'ROCO_MODALITY_CUIS', 'CHEXPERT_5', 'IMAGE_SUFFIXES', 'SourceError', 'Skipped', 'RecordList',
-           'manifest_format', 'read_manifest', 'split_records', 'save_split', 'load_split', 'EncodedImage', 'ShardSet',
-           'write_shards', 'sample_record', 'WebDatasetRecords', 'webdataset_records', 'count_samples', 'mimic_cxr',
-           'iu_xray', 'roco', 'pmc_oa', 'chexpert_5x200', 'image_folder']
+           'manifest_format', 'read_manifest', 'split_records', 'save_split', 'load_split', 'ShardSet', 'write_shards',
+           'sample_record', 'WebDatasetRecords', 'webdataset_records', 'count_samples', 'mimic_cxr', 'iu_xray', 'roco',
+           'pmc_oa', 'chexpert_5x200', 'image_folder']
 
 # %% ../nbs/01c_sources.ipynb #c5c9b659
-import bz2, dataclasses, difflib, gzip, hashlib, io, json, logging, lzma, math, random, re, tarfile, tempfile
+import bz2, dataclasses, difflib, gzip, hashlib, io, json, logging, lzma, math, random, re, tarfile
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import torch
 import webdataset as wds
-from PIL import Image, ImageOps
+from PIL import Image
 from .core import MODALITIES, MODALITY_NAMES, UNKNOWN_MODALITY, Record, modality_index
-from .images import ImageLoadError, load_image
+from .images import EncodedImage, load_image
 
 _log = logging.getLogger(__name__)
 
@@ -102,23 +102,39 @@ def _read_jsonl(path, rows):
             table.append(obj)
     return list(cols), table
 
-def _read_table(path: Path, rows: _Rows) -> tuple[list, list]:
+_DELIMITERS = {',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe'}
+
+def _read_table(path: Path, rows: _Rows, sep: str | None = None) -> tuple[list, list]:
     "Columns and rows (dicts; None for unreadable rows) of a manifest."
     fmt = manifest_format(path)
+    if sep is not None and fmt not in ('csv', 'tsv'): raise ValueError(f'{path}: sep= applies to CSV and TSV manifests, not {fmt}')
     if fmt == 'jsonl': return _read_jsonl(path, rows)
+    sep = sep if sep is not None else {'csv': ',', 'tsv': '\t'}.get(fmt)
+    if sep is not None: _check_delimiter(path, fmt, sep)
     try:
         df = (pd.read_parquet(path) if fmt == 'parquet' else
-              pd.read_csv(path, sep=',' if fmt == 'csv' else '\t', dtype=str, keep_default_na=False))
+              pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False))
     except Exception as e: raise SourceError(f'{path}: cannot read as {fmt}: {e}') from e
     return [str(c) for c in df.columns], df.to_dict('records')
 
-def _column_error(path, col, param, cols) -> SourceError:
+def _check_delimiter(path: Path, fmt: str, sep: str):
+    "A header without `sep` but with another delimiter: the file uses that one (a single column can never be a manifest)."
+    if path.suffix.lower() not in (*_OPENERS, *_FORMATS): return  # .zip / .zst: left to pandas
+    with _OPENERS.get(path.suffix.lower(), open)(path, 'rt', encoding='utf-8', errors='replace') as f: header = f.readline().rstrip('\r\n')
+    if sep in header: return
+    other = max((d for d in _DELIMITERS if d != sep and d in header), key=header.count, default=None)
+    if other is not None:
+        raise SourceError(f"{path}: the header {header[:80]!r} has no {_DELIMITERS.get(sep, repr(sep))} but looks {_DELIMITERS[other]}-separated "
+                          f"(the file was read as {fmt}); pass sep={other!r} (or give the file the extension of its format)")
+
+def _column_error(path, col, param: str | None, cols, note: str = '') -> SourceError:
+    "No column `col`: list the columns found and the closest one (`param`: the argument that names the column, if any)."
     close = difflib.get_close_matches(str(col).lower(), [str(c).lower() for c in cols], n=1, cutoff=0.5)
     hint = ''
     if close:
         name = next(c for c in cols if str(c).lower() == close[0])
-        hint = f"; did you mean {name!r}? (pass {param}={name!r})"
-    return SourceError(f"{path}: no column {col!r} ({param}); columns found: {list(cols)}{hint}")
+        hint = f"; did you mean {name!r}?" + (f" (pass {param}={name!r})" if param else '')
+    return SourceError(f"{path}: no column {col!r}{f' ({param})' if param else ''}; columns found: {list(cols)}{hint}{note}")
 
 # %% ../nbs/01c_sources.ipynb #c90a9095
 class _CellError(Exception): pass
@@ -182,13 +198,20 @@ def read_manifest(path: str | Path, # a .csv, .tsv, .jsonl or .parquet file (opt
                   image_root: str | Path | None = None, # folder relative image paths resolve against (default: the manifest's)
                   on_error: str = 'raise', # 'raise' at the first bad row, or 'skip' it (see `.skipped`)
                   check_files: bool = False, # also make a missing image file a row error
+                  sep: str | None = None, # CSV/TSV delimiter; None: ',' for .csv, tab for .tsv
                  ) -> RecordList:
     "Read an image-report manifest into `Record`s, checking every row."
-    path = Path(path)
+    given = dict(image_col=image_col, report_col=report_col, modality_col=modality_col, split_col=split_col, id_col=id_col, labels_col=labels_col)
+    return _manifest_rows(Path(path), given, image_root, on_error, check_files, sep).done()
+
+def _manifest_rows(path: Path, given: dict, image_root, on_error: str, check_files: bool, sep: str | None) -> _Rows:
+    "`read_manifest`'s work: the rows read and skipped, not yet logged."
     if not path.is_file(): raise FileNotFoundError(f'manifest not found: {path}')
     rows = _Rows(on_error, path.name)
-    cols, table = _read_table(path, rows)
-    given = dict(image_col=image_col, report_col=report_col, modality_col=modality_col, split_col=split_col, id_col=id_col, labels_col=labels_col)
+    cols, table = _read_table(path, rows, sep)
+    if all(row is None for row in table):
+        if rows.skipped: return rows  # every line was bad: all counted in .skipped
+        raise SourceError(f'{path}: no rows' + (' (only a header)' if cols else ' (the file is empty)'))
     use = {}
     for param, col in given.items():
         if col is not None and col in cols: use[param] = col
@@ -217,7 +240,7 @@ def read_manifest(path: str | Path, # a .csv, .tsv, .jsonl or .parquet file (opt
         meta = {c: _plain(row[c]) for c in extra if c in row and not _missing(row[c])}
         meta.update(source=str(path), row=i)
         rows.add(Record(rid, img, str(rep).strip(), mod, labels, split, meta))
-    return rows.done()
+    return rows
 
 # %% ../nbs/01c_sources.ipynb #282c1b30
 def _target(pct, n): return 0 if pct <= 0 else max(1, round(pct * n)) if n >= 3 else round(pct * n)
@@ -227,18 +250,31 @@ def _with_splits(records, splits: dict):
     out = [dataclasses.replace(r, split=splits[i]) if i in splits else r for i, r in enumerate(records)]
     return RecordList(out, records.skipped, records.source) if isinstance(records, RecordList) else out
 
+def _auto_group(r) -> tuple | None:
+    "The default split group: ('patient', p) when the record's meta has one, else ('study', s), else None."
+    meta = r.meta or {}
+    for k in ('patient', 'study'):
+        if meta.get(k) is not None and str(meta[k]).strip(): return (k, str(meta[k]))
+    return None
+
+def _group_fn(group_key) -> Callable | None:
+    if group_key is None or callable(group_key): return group_key
+    if group_key == 'auto': return _auto_group
+    if isinstance(group_key, str): return lambda r: (r.meta or {}).get(group_key)
+    raise TypeError(f"group_key must be 'auto', a meta field name, a function or None, got {group_key!r}")
+
 def split_records(records: list, # the records; those with a split keep it
                   valid_pct: float = 0.1, # share of the unassigned records for 'valid'
                   test_pct: float = 0.1, # share of the unassigned records for 'test'
                   seed: int = 42, # the same seed and records give the same split
-                  group_key: Callable | None = None, # record -> group (e.g. patient); a group never spans splits
+                  group_key: Callable | str | None = 'auto', # 'auto': meta patient, else study; a meta field name; record -> group; None: no groups
                  ) -> list:
     "Fill `split` where it is None: a deterministic, seeded, optionally group-aware split."
     if not (0 <= valid_pct < 1 and 0 <= test_pct < 1 and valid_pct + test_pct < 1):
         raise ValueError(f'need 0 <= valid_pct, test_pct and valid_pct + test_pct < 1, got {valid_pct}, {test_pct}')
-    groups, fixed = {}, {}
+    group_of, groups, fixed = _group_fn(group_key), {}, {}
     for i, r in enumerate(records):
-        g = group_key(r) if group_key is not None else None
+        g = group_of(r) if group_of is not None else None
         key = ('group', str(g)) if g is not None else ('id', r.id)
         if r.split is None: groups.setdefault(key, []).append(i)
         else: fixed.setdefault(key, Counter())[r.split] += 1
@@ -276,7 +312,7 @@ def load_split(path: str | Path, # a CSV written by `save_split` (columns id, sp
     if not path.is_file(): raise FileNotFoundError(f'split file not found: {path}')
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     for col in ('id', 'split'):
-        if col not in df.columns: raise _column_error(path.name, col, 'split file', list(df.columns))
+        if col not in df.columns: raise _column_error(path.name, col, None, list(df.columns), note=" (a split file has the columns 'id' and 'split', as save_split writes them)")
     mapping = {}
     for i, (rid, s) in enumerate(zip(df['id'], df['split'])):
         try: mapping[rid] = _as_split(s)
@@ -288,28 +324,6 @@ def load_split(path: str | Path, # a CSV written by `save_split` (columns id, sp
 
 # %% ../nbs/01c_sources.ipynb #68051704
 IMAGE_EXTS = ('jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp', 'bmp', 'dcm', 'npy')  # image fields a shard sample may hold
-
-class EncodedImage:
-    "An encoded image (a shard member's bytes); calling it decodes them with `medmoe.images.load_image`."
-    def __init__(self, data: bytes, # the file's bytes
-                 ext: str, # its type: 'jpg', 'png', 'dcm', 'npy' ...
-                 name: str = ''): # where it came from, for error messages
-        self.data, self.ext, self.name = data, ext.lower(), name
-    def __call__(self) -> np.ndarray:
-        if self.ext == 'npy':
-            try: return load_image(np.load(io.BytesIO(self.data), allow_pickle=False))
-            except ImageLoadError as e: raise ImageLoadError(f'{self.name}: {e}') from e
-            except Exception as e: raise ImageLoadError(f'{self.name}: cannot read .npy ({type(e).__name__}: {e})') from e
-        if self.ext == 'dcm':  # medmoe.images reads DICOM (with its LUTs) from files
-            with tempfile.TemporaryDirectory() as d:
-                p = Path(d)/'image.dcm'; p.write_bytes(self.data)
-                try: return load_image(p)
-                except ImageLoadError as e: raise ImageLoadError(str(e).replace(str(p), self.name)) from e
-        try:
-            img = Image.open(io.BytesIO(self.data)); img.load()  # decode now: a truncated file fails here
-        except Exception as e: raise ImageLoadError(f'{self.name}: cannot decode image ({type(e).__name__}: {e})') from e
-        return load_image(ImageOps.exif_transpose(img))
-    def __repr__(self): return f'EncodedImage({self.name or self.ext!r}, {len(self.data)} bytes)'
 
 # %% ../nbs/01c_sources.ipynb #0530451b
 _RAW_EXTS = {'.jpg': 'jpg', '.jpeg': 'jpg', '.png': 'png'}
@@ -429,27 +443,32 @@ class WebDatasetRecords(torch.utils.data.IterableDataset):
         if self.split_by_node: urls = list(wds.split_by_node(urls))
         return list(wds.split_by_worker(urls))
 
+    def _samples(self) -> Iterator:
+        "Raw samples of this node's and worker's shards; a shard that cannot be read to its end gives one `Skipped` (or raises)."
+        for url in self.shards():
+            errors, n = [], 0
+            def stop(e): errors.append(e); return False  # webdataset: stop reading this shard
+            for s in wds.tariterators.tarfile_samples(iter([dict(url=url)]), handler=stop):
+                if errors: break  # a sample completed only by the error: its members are cut short
+                n += 1; yield s
+            if errors:
+                e = errors[0]; msg = str(e.args[0] if e.args else e).split(' @ ')[0]
+                reason = f'unreadable shard after {n} sample{"" if n == 1 else "s"} ({type(e).__name__}: {msg})'
+                if self.on_error == 'raise': raise SourceError(f'{url}: {reason}') from e
+                yield Skipped(url, reason)
+
     def __iter__(self) -> Iterator:
-        errors = []
-        def handler(e):
-            if self.on_error == 'raise': raise e
-            errors.append(e); return True
-        samples = wds.tariterators.tarfile_samples(iter([dict(url=u) for u in self.shards()]), handler=handler)
+        samples = self._samples()
         if self.shuffle:
             rank, _, worker, _ = wds.utils.pytorch_worker_info()
             rng = random.Random(f'{self.seed}-{self.epoch}-{rank}-{worker}')
             samples = wds.shuffle(self.shuffle, initial=min(self.shuffle, 100), rng=rng)(samples)
         for s in samples:
-            while errors: yield self._skip(errors.pop(0))
+            if isinstance(s, Skipped): yield s; continue
             try: yield sample_record(s)
             except SourceError as e:
                 if self.on_error == 'raise': raise
                 yield Skipped(str(s.get('__key__', '?')), str(e))
-        while errors: yield self._skip(errors.pop(0))
-
-    def _skip(self, e) -> Skipped:
-        url = next((a for a in e.args[1:] if isinstance(a, str)), '?')
-        return Skipped(url, f'unreadable shard data: {type(e).__name__}: {e.args[0] if e.args else e}')
 
 def webdataset_records(urls, shuffle: int = 1000, seed: int = 0, on_error: str = 'raise', length: int | None = None,
                        split_by_node: bool = True) -> WebDatasetRecords:
@@ -597,12 +616,12 @@ def pmc_oa(root: str | Path, # the PMC-OA folder
     if not files: raise FileNotFoundError(f"PMC-OA not found: looked for {[f'{s}.jsonl' for s in splits]} in {root}. {_PMC_HINT}")
     if images_dir is None: images_dir = next((d for d in _PMC_IMAGE_DIRS if (root/d).is_dir()), _PMC_IMAGE_DIRS[0])
     img_root = _need(root/images_dir, 'PMC-OA image folder', _PMC_HINT)
-    out, skipped = [], []
+    rows = _Rows(on_error, 'pmc-oa')
     for split, f in files:
-        part = read_manifest(f, image_col='image', report_col='caption', id_col='image', image_root=img_root, on_error=on_error)
-        out += [dataclasses.replace(r, split=split, meta={**r.meta, 'source': 'pmc-oa'}) for r in part]
-        skipped += [(f'{f.name} {w}', why) for w, why in part.skipped]
-    return RecordList(out, skipped, 'pmc-oa')
+        part = _manifest_rows(f, dict(_MANIFEST_COLUMNS, report_col='caption', id_col='image'), img_root, on_error, False, None)
+        for r in part.records: rows.add(dataclasses.replace(r, split=split, meta={**r.meta, 'dataset': 'pmc-oa'}))
+        rows.skipped += [(f'{f.name} {w}', why) for w, why in part.skipped]
+    return rows.done()
 
 # %% ../nbs/01c_sources.ipynb #0f327e19
 CHEXPERT_5 = ('Atelectasis', 'Cardiomegaly', 'Consolidation', 'Edema', 'Pleural Effusion')
@@ -632,16 +651,24 @@ def chexpert_5x200(root: str | Path, # folder holding the CSV and CheXpert-v1.0/
 # %% ../nbs/01c_sources.ipynb #fc0c5ba2
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp', '.dcm', '.npy')
 
+def _in_text(m: int) -> tuple[str, str]:
+    "(article, name) of modality `m` inside a sentence: ('an', 'X-ray'), ('a', 'CT'), ('a', 'fundus') ...; ('a', 'medical') when unknown."
+    name = MODALITY_NAMES[MODALITIES[m]] if m >= 0 else 'medical'
+    if not (name.isupper() or name.startswith('X-')): name = name.lower()      # acronyms keep their capitals
+    vowel_sound = name[0] in 'aeiou' or (name.split('-')[0].isupper() and name[0] in 'AEFHILMNORSX')  # an MRI, an X-ray
+    return ('an' if vowel_sound else 'a'), name
+
 def image_folder(root: str | Path, # root/<class>/... or root/<split>/<class>/...
-                 prompt: str = 'a {modality} image showing {label}', # report text; {modality} and {label} are filled in
+                 prompt: str = '{article} {modality} image showing {label}', # report text; {article} ('a'/'an'), {modality} and {label} are filled in
                  modality: str | int | None = None, # the images' modality (name or index); None = unknown
                  on_error: str = 'raise', # 'raise' or 'skip' empty class folders
                 ) -> RecordList:
     "Records of a labelled image folder tree: the class name becomes `labels['class']` and, through `prompt`, the report."
     root = Path(root)
     if not root.is_dir(): raise FileNotFoundError(f'image folder not found: {root}')
-    m = UNKNOWN_MODALITY if modality is None else _as_modality(modality) if not isinstance(modality, str) else modality_index(modality)
-    mod_text = MODALITY_NAMES[MODALITIES[m]] if m >= 0 else 'medical'
+    try: m = UNKNOWN_MODALITY if modality is None else _as_modality(modality)
+    except _CellError as e: raise ValueError(f'image_folder: {e}') from None
+    article, mod_text = _in_text(m)
     subdirs = lambda d: sorted(p for p in d.iterdir() if p.is_dir() and not p.name.startswith('.'))
     top = subdirs(root)
     if top and all(d.name.lower() in _SPLITS for d in top): parts = [(_SPLITS[d.name.lower()], c) for d in top for c in subdirs(d)]
@@ -649,8 +676,8 @@ def image_folder(root: str | Path, # root/<class>/... or root/<split>/<class>/..
     if not parts: raise FileNotFoundError(f'no class folders in {root} (expected {root}/<class>/<image> or {root}/<split>/<class>/<image>)')
     rows = _Rows(on_error, root.name)
     for split, cdir in parts:
-        try: report = prompt.format(modality=mod_text, label=cdir.name.replace('_', ' '))
-        except (KeyError, IndexError) as e: raise ValueError(f'prompt {prompt!r} may only use {{modality}} and {{label}}, found {e}') from None
+        try: report = prompt.format(article=article, modality=mod_text, label=cdir.name.replace('_', ' '))
+        except (KeyError, IndexError) as e: raise ValueError(f'prompt {prompt!r} may only use {{article}}, {{modality}} and {{label}}, found {e}') from None
         n = 0
         for f in sorted(p for p in cdir.rglob('*') if p.is_file() and not p.name.startswith('.')):
             rel = f.relative_to(root).as_posix()
