@@ -8,7 +8,7 @@ __all__ = ['MODALITIES', 'MODALITY_NAMES', 'UNKNOWN_MODALITY', 'PRESETS', 'modal
            'set_seed', 'get_rng_state', 'set_rng_state', 'get_device', 'get_dtype']
 
 # %% ../nbs/00_core.ipynb #b8ad0b51
-import dataclasses, json, os, random
+import dataclasses, json, math, os, random, types, typing
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Any
@@ -43,10 +43,12 @@ class Record:
     meta: dict = field(default_factory=dict)  # anything else (source, study id, view ...)
 
     def __post_init__(self):
-        if not isinstance(self.modality, int) or not (-1 <= self.modality < len(MODALITIES)):
-            self.modality = modality_index(self.modality) if isinstance(self.modality, str) else self.modality
-        if not (isinstance(self.modality, int) and -1 <= self.modality < len(MODALITIES)):
+        m = self.modality
+        if isinstance(m, str): m = modality_index(m)
+        elif isinstance(m, np.integer) and not isinstance(m, np.bool_): m = int(m)   # e.g. a label read by numpy / pandas
+        if isinstance(m, bool) or not (isinstance(m, int) and -1 <= m < len(MODALITIES)):   # True is an int to Python, not a modality
             raise ValueError(f"record {self.id!r}: modality must be -1..{len(MODALITIES)-1} or a modality name, got {self.modality!r}")
+        self.modality = m
         if self.split not in (None, 'train', 'valid', 'test'):
             raise ValueError(f"record {self.id!r}: split must be 'train', 'valid', 'test' or None, got {self.split!r}")
 
@@ -65,6 +67,49 @@ def _check(ok: bool, path: str, msg: str):
 def _one_of(value, options, path):
     _check(value in options, path, f"must be one of {list(options)}, got {value!r}")
 
+_NO = object()   # `_conform`'s "does not fit"
+
+def _conform(v, tp):
+    "`v` in the form annotation `tp` wants (numpy scalars to Python, lists to tuples, ints to floats), or `_NO`."
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if tp is Any: return v
+    if origin in (typing.Union, types.UnionType):
+        for a in args:
+            if (out := _conform(v, a)) is not _NO: return out
+        return _NO
+    if tp is type(None): return v if v is None else _NO
+    if tp is bool: return bool(v) if isinstance(v, (bool, np.bool_)) else _NO          # strictly: 'False' and 1 are not bools
+    if isinstance(v, (bool, np.bool_)): return _NO                                      # nor are bools numbers
+    if tp is int: return int(v) if isinstance(v, (int, np.integer)) else _NO            # 7.5 and 7.0 are not ints
+    if tp is float: return float(v) if isinstance(v, (int, float, np.integer, np.floating)) and math.isfinite(v) else _NO
+    if tp is str: return v if isinstance(v, str) else _NO
+    if tp is tuple or origin is tuple:
+        if not isinstance(v, (list, tuple)): return _NO
+        want = [args[0]] * len(v) if len(args) == 2 and args[1] is Ellipsis else list(args) if args else [Any] * len(v)
+        if len(want) != len(v): return _NO
+        out = tuple(_conform(x, a) for x, a in zip(v, want))
+        return _NO if any(o is _NO for o in out) else out
+    raise TypeError(f"unsupported annotation {tp!r}")
+
+def _describe(tp) -> str:
+    "An annotation in words, for error messages."
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType): return ' or '.join(_describe(a) for a in args)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis: return f'a list of {_describe(args[0]).split(" ", 1)[1]}s'
+        return f'a list of {len(args)} {_describe(args[0]).split(" ", 1)[1]}s'
+    return {bool: 'a bool (true or false)', int: 'an int', float: 'a finite number', str: 'a string', type(None): 'null',
+            tuple: 'a list'}.get(tp, str(tp))
+
+def _check_types(obj, p: str):
+    "Check (and normalise) every field of dataclass `obj` against its annotation; `ConfigError` names the field."
+    for f in fields(obj):
+        if dataclasses.is_dataclass(f.type): continue            # a section: checked by its own `validate`
+        v = getattr(obj, f.name)
+        out = _conform(v, f.type)
+        _check(out is not _NO, f'{p}.{f.name}' if p else f.name, f'must be {_describe(f.type)}, got {v!r}')
+        setattr(obj, f.name, out)
+
 def _positive(value, path, allow_zero=False):
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (value >= 0 if allow_zero else value > 0)
     _check(ok, path, f"must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
@@ -74,15 +119,15 @@ def _positive(value, path, allow_zero=False):
 class DataConfig:
     "Images, reports and loading."
     image_size: int = 224  # side of the square image fed to the vision tower
-    mean: tuple = (0.485, 0.456, 0.406)  # per-channel normalisation mean
-    std: tuple = (0.229, 0.224, 0.225)  # per-channel normalisation std
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)  # per-channel normalisation mean
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)  # per-channel normalisation std
     augment: bool = True  # random resized crop / affine / intensity jitter on training images
     hflip: bool = False  # horizontal flips change laterality, so they are off by default
     sample_sentences: bool = True  # GLoRIA-style sentence sampling of training reports
     on_error: str = 'raise'  # 'raise': stop naming the bad item; 'skip': skip, count and report it
     num_workers: int = 0  # DataLoader workers
     pad_to_multiple: int = 8  # pad token sequences to a multiple of this (tensor-core friendly)
-    sections: tuple = ('findings', 'impression')  # report sections kept (the whole text when none is found)
+    sections: tuple[str, ...] = ('findings', 'impression')  # report sections kept (the whole text when none is found)
     dicom_frame: int = 0  # frame of a multi-frame DICOM to read
     valid_pct: float = 0.1  # share of records for validation when the source names no split
     test_pct: float = 0.1  # share of records for the held-out test split when the source names none
@@ -91,9 +136,10 @@ class DataConfig:
     synth_difficulty: str = 'tiny'  # MedSynth difficulty preset: 'tiny', 'default' or 'hard'
 
     def validate(self, p='data'):
+        _check_types(self, p)
         _positive(self.image_size, f'{p}.image_size')
-        _check(len(self.mean) == 3 and len(self.std) == 3, f'{p}.mean/std', 'need 3 values each')
         _check(all(s > 0 for s in self.std), f'{p}.std', f'must be > 0, got {self.std}')
+        _check(len(self.sections) > 0, f'{p}.sections', 'must name at least one report section')
         _one_of(self.on_error, ('raise', 'skip'), f'{p}.on_error')
         _positive(self.num_workers, f'{p}.num_workers', allow_zero=True)
         _positive(self.pad_to_multiple, f'{p}.pad_to_multiple')
@@ -109,22 +155,23 @@ class DataConfig:
 class VisionConfig:
     "The Swin pyramid (timm)."
     model_name: str = 'swin_tiny_patch4_window7_224'  # any timm `swin_*` model
-    pretrained: Any = False  # False, True (timm weights, downloads), or a local checkpoint path
+    pretrained: bool | str = False  # False, True (timm weights, downloads), or a local checkpoint path
     embed_dim: int | None = None  # override the timm width (tiny random models); None = the model's own
-    depths: tuple | None = None  # override blocks per stage
-    num_heads: tuple | None = None  # override heads per stage
+    depths: tuple[int, int, int, int] | None = None  # override blocks per stage
+    num_heads: tuple[int, int, int, int] | None = None  # override heads per stage
     window_size: int | None = None  # override the attention window
     grad_checkpointing: bool = False  # trade compute for memory
     freeze: bool = False  # keep the backbone fixed
 
     def validate(self, p='vision'):
+        _check_types(self, p)
         _check(isinstance(self.model_name, str) and self.model_name.startswith('swin'), f'{p}.model_name',
                f"must name a timm Swin model (swin_*), got {self.model_name!r}")
         if self.embed_dim is not None: _positive(self.embed_dim, f'{p}.embed_dim')
         for name in ('depths', 'num_heads'):
             v = getattr(self, name)
             if v is not None:
-                _check(len(v) == 4 and all(int(x) > 0 for x in v), f'{p}.{name}', f'must be 4 positive ints, got {v!r}')
+                _check(all(x > 0 for x in v), f'{p}.{name}', f'must be 4 positive ints, got {v!r}')
         if self.window_size is not None: _positive(self.window_size, f'{p}.window_size')
 
 @dataclass
@@ -143,6 +190,7 @@ class TextConfig:
     freeze: bool = False  # the official code freezes the text tower
 
     def validate(self, p='text'):
+        _check_types(self, p)
         for n in ('vocab_size', 'hidden_size', 'num_layers', 'num_heads', 'intermediate_size', 'max_length', 'last_n_layers'):
             _positive(getattr(self, n), f'{p}.{n}')
         _check(self.hidden_size % self.num_heads == 0, f'{p}.hidden_size',
@@ -166,15 +214,16 @@ class MoEConfig:
     grid: int = 14  # side of the fused local grid (the code uses 56)
     scale_hidden: int | None = None  # hidden width of the scale-attention MLP; None = dim // 2 (the code: 768 -> 384 -> 1)
     pool: str = 'mean'  # global image vector from the grid: 'mean' (the code) or 'attention'
-    scales: tuple = (0, 1, 2, 3)  # pyramid levels the experts fuse; (3,) = the single-scale baseline (last stage only)
+    scales: tuple[int, ...] = (0, 1, 2, 3)  # pyramid levels the experts fuse; (3,) = the single-scale baseline (last stage only)
     expert_norm: str = 'auto'  # expert conv norm: 'auto' (none for the code's 1x1 depth-1 block, else batch), 'batch', 'group', 'none'
-    expert_of_modality: tuple | None = None  # expert each modality's router loss targets; None = identity when K = 6, else m % K
+    expert_of_modality: tuple[int, ...] | None = None  # expert each modality's router loss targets; None = identity when K = 6, else m % K
     router_loss: str = 'ce'  # 'ce' on modality labels / report tags, or 'none'
     balance_weight: float = 0.0  # Switch-style load-balancing loss weight
     z_weight: float = 0.0  # router z-loss weight
     image_router_weight: float = 1.0  # weight of the KL that teaches the image router the report router
 
     def validate(self, p='moe'):
+        _check_types(self, p)
         _positive(self.num_experts, f'{p}.num_experts')
         _one_of(self.router, ('report', 'image', 'both'), f'{p}.router')
         _positive(self.router_hidden, f'{p}.router_hidden')
@@ -211,6 +260,7 @@ class LossConfig:
     local_chunk: int = 16  # captions per chunk in the local loss: bounds its memory
 
     def validate(self, p='loss'):
+        _check_types(self, p)
         for n in ('global_weight', 'local_weight', 'aux_weight'): _positive(getattr(self, n), f'{p}.{n}', allow_zero=True)
         for n in ('temp1', 'temp2', 'temp3', 'local_chunk'): _positive(getattr(self, n), f'{p}.{n}')
 
@@ -231,12 +281,21 @@ class TrainConfig:
     device: str = 'auto'  # 'auto', 'cpu', 'cuda', 'cuda:1', 'mps'
 
     def validate(self, p='train'):
+        _check_types(self, p)
         for n in ('epochs', 'batch_size', 'lr', 'accum_steps'): _positive(getattr(self, n), f'{p}.{n}')
         _positive(self.weight_decay, f'{p}.weight_decay', allow_zero=True)
         _one_of(self.optimizer, ('adamw', 'adam'), f'{p}.optimizer')
         _one_of(self.schedule, ('onecycle', 'cosine', 'plateau', 'constant'), f'{p}.schedule')
         if self.grad_clip is not None: _positive(self.grad_clip, f'{p}.grad_clip')
         _one_of(self.precision, ('fp32', 'bf16', 'fp16'), f'{p}.precision')
+        _positive(self.seed, f'{p}.seed', allow_zero=True)
+        _check(self.device == 'auto' or _is_device(self.device), f'{p}.device',
+               f"must be 'auto' or a torch device ('cpu', 'cuda', 'cuda:1', 'mps' ...), got {self.device!r}")
+
+def _is_device(spec: str) -> bool:
+    "Whether torch parses `spec` as a device (availability is checked later, by `get_device`)."
+    try: torch.device(spec); return True
+    except (RuntimeError, ValueError): return False
 
 # %% ../nbs/00_core.ipynb #57093f07
 _SECTIONS = dict(data=DataConfig, vision=VisionConfig, text=TextConfig, moe=MoEConfig, loss=LossConfig, train=TrainConfig)
@@ -257,6 +316,8 @@ class MedMoEConfig:
 
     def validate(self) -> 'MedMoEConfig':
         "Check every field; raise `ConfigError` naming the first bad one."
+        _check_types(self, '')
+        if self.preset is not None: _check(self.preset in PRESETS, 'preset', f"must be None or a preset name {list(PRESETS)}, got {self.preset!r}")
         for name, cls in _SECTIONS.items():
             sec = getattr(self, name)
             _check(isinstance(sec, cls), name, f'must be a {cls.__name__}, got {type(sec).__name__}')
@@ -301,7 +362,9 @@ class MedMoEConfig:
         "From a JSON file path or a JSON string."
         text = Path(src).read_text() if _is_file(src) else str(src)
         try: d = json.loads(text)
-        except json.JSONDecodeError as e: raise ConfigError(f"invalid JSON config {str(src)[:80]!r}: {e}") from None
+        except json.JSONDecodeError as e:
+            if _path_like(src): raise FileNotFoundError(f"config file not found: {src}") from None
+            raise ConfigError(f"invalid JSON config {str(src)[:80]!r}: {e}") from None
         return cls.from_dict(d)
 
     def to_yaml(self, path: str | Path | None = None) -> str:
@@ -317,7 +380,10 @@ class MedMoEConfig:
         import yaml
         text = Path(src).read_text() if _is_file(src) else str(src)
         try: d = yaml.safe_load(text)
-        except yaml.YAMLError as e: raise ConfigError(f"invalid YAML config: {e}") from None
+        except yaml.YAMLError as e:
+            if _path_like(src): raise FileNotFoundError(f"config file not found: {src}") from None
+            raise ConfigError(f"invalid YAML config: {e}") from None
+        if not isinstance(d, dict) and _path_like(src): raise FileNotFoundError(f"config file not found: {src}")   # YAML reads a name as a string
         return cls.from_dict(d)
 
     def save(self, path: str | Path):
@@ -344,6 +410,11 @@ class MedMoEConfig:
             if parts[-1] not in node: raise ConfigError(f"unknown config key {key!r}")
             node[parts[-1]] = value
         return type(self).from_dict(d)
+
+def _path_like(src) -> bool:
+    "Whether `src` (not an existing file) was meant as a file name: one line of text that is not a mapping."
+    s = str(src).strip()
+    return isinstance(src, str) and bool(s) and '\n' not in s and not s.startswith(('{', '[')) and ': ' not in s
 
 def _is_file(src) -> bool:
     if isinstance(src, Path): return True
@@ -372,13 +443,15 @@ def _swin_t() -> MedMoEConfig:
         embed_dim=512, preset='swin-t')
 
 def _paper_code() -> MedMoEConfig:
+    """The official code's settings. `accum_steps=10` is its plain gradient accumulation: one optimizer step per 10 batches
+    of 256, while each InfoNCE still contrasts only the 256 pairs of its own batch (accumulation does not enlarge the negatives)."""
     return MedMoEConfig(
         vision=VisionConfig(model_name='swin_tiny_patch4_window7_224'),
         text=TextConfig(model_name_or_path='emilyalsentzer/Bio_ClinicalBERT', max_length=25, last_n_layers=4, freeze=True),
         moe=MoEConfig(num_experts=6, router='image', dim=768, grid=56, expert_depth=1, expert_kernel=1, router_hidden=128),
         loss=LossConfig(global_weight=0.5, local_weight=0.5, aux_weight=2.0, temp1=4.0, temp2=5.0, temp3=10.0),
         train=TrainConfig(epochs=10, batch_size=256, lr=5e-5, weight_decay=0.0, optimizer='adam', schedule='plateau',
-                          grad_clip=0.25, precision='fp32'),
+                          grad_clip=0.25, precision='fp32', accum_steps=10),
         embed_dim=None, preset='paper-code')
 
 PRESETS = {'tiny': _tiny, 'swin-t': _swin_t, 'paper-code': _paper_code}
