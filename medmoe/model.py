@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_model.ipynb #9cd9f40f
 from __future__ import annotations
-import dataclasses, json, math, os, tempfile
+import dataclasses, json, math, os, shutil, tempfile, uuid
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
@@ -14,7 +14,7 @@ from .text import TextEncoder, tokenize
 from .moe import Router, MoE, load_balancing_loss, router_z_loss, image_router_kl
 
 # %% auto #0
-__all__ = ['OUTPUT_KEYS', 'MedMoEOutput', 'AttentionPool', 'pool_grid', 'MedMoE', 'profile']
+__all__ = ['OUTPUT_KEYS', 'MedMoEOutput', 'AttentionPool', 'pool_grid', 'MedMoE', 'config_differences', 'profile']
 
 # %% ../nbs/07_model.ipynb #cb8eb67e
 OUTPUT_KEYS = ('img_emb', 'txt_emb', 'regions', 'words', 'word_mask', 'router_logits', 'image_router_logits',
@@ -59,6 +59,17 @@ def _bert_arch(encoder: nn.Module) -> dict | None:
     return dict(vocab_size=c.vocab_size, hidden_size=c.hidden_size, num_layers=c.num_hidden_layers,
                 num_heads=c.num_attention_heads, intermediate_size=c.intermediate_size)
 
+def _trained_parts(cfg: MedMoEConfig) -> list[tuple[str, bool]]:
+    "(parameter-name prefix, whether a term of `MedMoELoss` reaches it) for `MedMoE(cfg)`; the first matching prefix decides."
+    m, l = cfg.moe, cfg.loss
+    main = bool(l.global_weight or l.local_weight)     # contrastive losses: reach V, and the dispatching router through the gates
+    dispatch = main or bool((l.aux_weight and m.router_loss == 'ce') or m.balance_weight or m.z_weight)   # the dispatching router
+    t_g = bool(l.global_weight) or (m.router != 'image' and dispatch)   # the report embedding: global loss, report/both router input
+    return [('vision.', main or (m.router != 'report' and dispatch)), ('moe.', main), ('pool.', bool(l.global_weight)),
+            ('img_proj.', bool(l.global_weight)), ('region_proj.', bool(l.local_weight)), ('text.global_proj.', t_g),
+            ('text.local_proj.', bool(l.local_weight)), ('text.', t_g or bool(l.local_weight)), ('router.', dispatch),
+            ('image_router.', dispatch if m.router == 'image' else bool(m.image_router_weight)), ('logit_scale', main)]
+
 def _vocab_from_tokenizer(cfg: MedMoEConfig, tokenizer) -> MedMoEConfig:
     if tokenizer is None or cfg.text.model_name_or_path is not None or len(tokenizer) == cfg.text.vocab_size: return cfg
     return cfg.replace(**{'text.vocab_size': len(tokenizer)})
@@ -79,7 +90,7 @@ class MedMoE(nn.Module):
             self.text_weights = 'random (same architecture)'
         else:
             self.text = TextEncoder(cfg.text, cfg.embed_dim, tokenizer)
-            self.text_weights = 'random' if cfg.text.model_name_or_path is None else 'pretrained'
+            self.text_weights = 'random' if cfg.text.model_name_or_path is None else 'pretrained'   # 'checkpoint' once from_pretrained loads
         if cfg.embed_dim is None and self.text.hidden_size != m.dim:
             raise ConfigError(f"embed_dim: None (no projection heads) needs moe.dim == the text encoder's width, got moe.dim={m.dim} "
                               f"and {cfg.text.model_name_or_path or 'the random BERT'} hidden size {self.text.hidden_size}; "
@@ -106,8 +117,18 @@ class MedMoE(nn.Module):
 
     @property
     def has_unused_parameters(self) -> bool:
-        "True when a training step can leave parameters without gradient (DDP: `find_unused_parameters=True`)."
-        return self.moe.has_unused_parameters or (self.router is not None and not self.cfg.moe.image_router_weight)
+        "True when a training step can leave trainable parameters without gradient (DDP: `find_unused_parameters=True`)."
+        return self.moe.has_unused_parameters or bool(self.unused_parameters())
+
+    def unused_parameters(self) -> list[str]:
+        "Trainable parameters no term of `MedMoELoss` reaches under this config (sparse dispatch's unchosen experts come on top)."
+        parts = _trained_parts(self.cfg)
+        return [n for n, p in self.named_parameters() if p.requires_grad and not next(r for pre, r in parts if n.startswith(pre))]
+
+    @property
+    def ddp_kwargs(self) -> dict:
+        "Keyword arguments for `DistributedDataParallel(model, **model.ddp_kwargs)` (see *Distributed training* below)."
+        return dict(find_unused_parameters=self.has_unused_parameters, broadcast_buffers=not self.moe.has_sparse_batchnorm)
 
     def extra_repr(self) -> str:
         m = self.cfg.moe
@@ -148,12 +169,13 @@ def _encode_image(self: MedMoE, x: Tensor, t_g: Tensor | None = None):
     if x.dim() != 4 or x.shape[1] != 3: raise ValueError(f"MedMoE: images must be [B, 3, S, S], got {tuple(x.shape)}")
     feats = self.vision(x.to(self.device))
     pooled = feats[-1].mean((2, 3))                               # the official code's router input
-    img_logits = self.image_router(pooled)
     mode = self.cfg.moe.router if t_g is not None else 'image'
+    if mode != 'image' and t_g.shape[0] != x.shape[0]: raise ValueError(f"MedMoE: {x.shape[0]} images but {t_g.shape[0]} report embeddings")
+    # dispatching, the image router is trained with the pyramid (the official code); as the report router's student it
+    # reads a detached copy, so its KL trains the image router alone
+    img_logits = self.image_router(pooled if mode == 'image' else pooled.detach())
     if mode == 'image': logits = img_logits
-    else:
-        if t_g.shape[0] != x.shape[0]: raise ValueError(f"MedMoE: {x.shape[0]} images but {t_g.shape[0]} report embeddings")
-        logits = self.router(t_g if mode == 'report' else torch.cat([t_g, pooled.to(t_g.dtype)], -1))
+    else: logits = self.router(t_g if mode == 'report' else torch.cat([t_g, pooled.to(t_g.dtype)], -1))
     r = self.moe([feats[i] for i in self.scales], logits)
     V = r['V_local']
     v_g = self.img_proj(pool_grid(V, self.pool))
@@ -191,8 +213,28 @@ def forward(self: MedMoE,
                         image_router_logits=img_logits, expert_idx=r['expert_idx'], expert_weights=r['expert_weights'],
                         beta=r['beta'], aux=aux, logit_scale=None if self.logit_scale is None else self.logit_scale.exp())
 
+# %% ../nbs/07_model.ipynb #a1b2c3d4
+@patch
+def sync_expert_stats(self: MedMoE) -> int:
+    "Average the experts' BatchNorm running statistics over the ranks (weighted by their update counts); call on every rank."
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1: return 0
+    bns = [m for m in self.moe.experts.modules() if isinstance(m, nn.BatchNorm2d) and m.track_running_stats]
+    if not bns: return 0
+    with torch.no_grad():
+        n = torch.stack([m.num_batches_tracked for m in bns]).double()               # this rank's updates per layer
+        flat = torch.cat([n] + [torch.cat([m.running_mean, m.running_var]).double() * c for m, c in zip(bns, n)])
+        dist.all_reduce(flat)                                                         # sums over the ranks
+        total, off = flat[:len(bns)].tolist(), len(bns)
+        for m, t in zip(bns, total):
+            C = m.num_features; s = flat[off:off + 2 * C]; off += 2 * C
+            if t > 0: m.running_mean.copy_(s[:C] / t); m.running_var.copy_(s[C:] / t)
+            m.num_batches_tracked.fill_(int(t))
+    return len(bns)
+
 # %% ../nbs/07_model.ipynb #136509d2
 _WEIGHTS, _CONFIG, _ARCH, _TOKENIZER = 'model.safetensors', 'config.json', 'text_arch.json', 'tokenizer'
+_CONFIG_KEY = 'medmoe_config'   # the safetensors metadata entry holding the config JSON
 
 def _atomic_write(path: Path, write):
     "Call `write(tmp_path)`, then rename the temporary file to `path`."
@@ -201,45 +243,92 @@ def _atomic_write(path: Path, write):
     finally:
         if os.path.exists(tmp): os.remove(tmp)
 
+def _remove(path: Path):
+    "Delete a file or folder if it exists (a folder is renamed aside first, so it vanishes in one step)."
+    if path.is_dir() and not path.is_symlink():
+        old = path.with_name(f'.{path.name}.{uuid.uuid4().hex[:8]}.old'); os.replace(path, old); shutil.rmtree(old)
+    elif path.exists() or path.is_symlink(): path.unlink()
+
 @patch
 def save_pretrained(self: MedMoE,
-                    save_dir: str | Path):  # created if needed
-    "Write model.safetensors, config.json, text_arch.json (named BERT towers) and tokenizer/ (if any) to `save_dir`."
+                    save_dir: str | Path):  # created if needed; what a previous save left there is replaced
+    "Write model.safetensors (with the config in its metadata), config.json, text_arch.json (named BERT towers) and tokenizer/ (if any)."
     from safetensors.torch import save_file
     d = Path(save_dir); d.mkdir(parents=True, exist_ok=True)
     sd = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
-    _atomic_write(d / _WEIGHTS, lambda p: save_file(sd, p, metadata={'format': 'pt', 'library': 'medmoe'}))
-    _atomic_write(d / _CONFIG, lambda p: self.cfg.to_json(p))
+    cfg_json = self.cfg.to_json()
     arch = _bert_arch(self.text.encoder) if self.cfg.text.model_name_or_path else None
-    if arch: _atomic_write(d / _ARCH, lambda p: Path(p).write_text(json.dumps(arch, indent=2)))
-    if self.tokenizer is not None: self.tokenizer.save_pretrained(str(d / _TOKENIZER))
+    tok_tmp = Path(tempfile.mkdtemp(dir=d, prefix=f'.{_TOKENIZER}.', suffix='.tmp')) if self.tokenizer is not None else None
+    try:
+        if tok_tmp is not None:
+            self.tokenizer.save_pretrained(str(tok_tmp))
+            _remove(d / _TOKENIZER); os.replace(tok_tmp, d / _TOKENIZER)
+        else: _remove(d / _TOKENIZER)                                     # a stale tokenizer of an earlier save
+        if arch: _atomic_write(d / _ARCH, lambda p: Path(p).write_text(json.dumps(arch, indent=2)))
+        else: _remove(d / _ARCH)
+        _atomic_write(d / _CONFIG, lambda p: Path(p).write_text(cfg_json))
+        _atomic_write(d / _WEIGHTS, lambda p: save_file(sd, p, metadata={'format': 'pt', 'library': 'medmoe', _CONFIG_KEY: cfg_json}))
+    finally:
+        if tok_tmp is not None and tok_tmp.exists(): shutil.rmtree(tok_tmp)
     return d
 
 # %% ../nbs/07_model.ipynb #fcd9f751
-def _check_tensors(model: nn.Module, sd: dict, wfile: Path, cfile: Path):
+# config fields that only drive training or data loading: a checkpoint may be loaded under other values
+_MAY_DIFFER = ('preset', 'train.', 'loss.', 'data.', 'vision.pretrained', 'vision.grad_checkpointing', 'vision.freeze', 'text.freeze',
+               'text.max_length', 'text.tokenizer', 'moe.router_loss', 'moe.balance_weight', 'moe.z_weight', 'moe.image_router_weight',
+               'moe.expert_of_modality')
+_MUST_MATCH = ('loss.learnable_temperature', 'data.image_size', 'data.mean', 'data.std')   # ... except these
+
+def _flat(d: dict, pre: str = '') -> dict:
+    return {k2: v2 for k, v in d.items() for k2, v2 in (_flat(v, f'{pre}{k}.').items() if isinstance(v, dict) else [(f'{pre}{k}', v)])}
+
+def config_differences(saved: MedMoEConfig,  # the config the weights were saved with
+                       other: MedMoEConfig,  # the config to build the model from
+                       names: tuple = ('checkpoint', 'config')) -> list[str]:  # how the two are called in the messages
+    "The fields that change what the weights compute and differ, as 'field: saved (names[0]) vs other (names[1])'."
+    a, b = _flat(saved.to_dict()), _flat(other.to_dict())
+    checked = lambda k: k.startswith(_MUST_MATCH) or not k.startswith(_MAY_DIFFER)
+    return [f"{k}: {json.dumps(a.get(k))} ({names[0]}) vs {json.dumps(b.get(k))} ({names[1]})"
+            for k in sorted(a.keys() | b.keys()) if checked(k) and a.get(k) != b.get(k)]
+
+def _tensor_mismatch(model: nn.Module, sd: dict) -> str:
+    "'' when `sd` fits `model`; else the missing, unexpected and mis-shaped tensors."
     own = model.state_dict()
     missing, unexpected = [k for k in own if k not in sd], [k for k in sd if k not in own]
     shapes = [f"{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}" for k in own if k in sd and sd[k].shape != own[k].shape]
-    if missing or unexpected or shapes:
-        show = lambda xs: f"{xs[:8]}" + (f" (+{len(xs) - 8} more)" if len(xs) > 8 else '')
-        parts = ([f"shape mismatch {show(shapes)}"] if shapes else []) + ([f"missing {show(missing)}"] if missing else []) \
-                + ([f"unexpected {show(unexpected)}"] if unexpected else [])
-        raise ValueError(f"{wfile} does not match the model described by {cfile}: " + '; '.join(parts))
+    show = lambda xs: f"{xs[:8]}" + (f" (+{len(xs) - 8} more)" if len(xs) > 8 else '')
+    return '; '.join(([f"shape mismatch {show(shapes)}"] if shapes else []) + ([f"missing {show(missing)}"] if missing else [])
+                     + ([f"unexpected {show(unexpected)}"] if unexpected else []))
+
+def _read_weights(wfile: Path) -> tuple:
+    "(state dict, the config stored in its metadata or None)."
+    from safetensors import safe_open
+    try:
+        with safe_open(str(wfile), framework='pt', device='cpu') as f:
+            sd, meta = {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
+    except Exception as e: raise ValueError(f"{wfile}: could not read the weights ({type(e).__name__}: {str(e)[:200]})") from e
+    if _CONFIG_KEY not in meta: return sd, None
+    try: return sd, MedMoEConfig.from_json(meta[_CONFIG_KEY])
+    except Exception as e: raise ValueError(f"{wfile}: the config stored in the weights is not valid ({type(e).__name__}: {e})") from e
 
 @patch(cls_method=True)
 def from_pretrained(cls: MedMoE,
                     load_dir: str | Path,  # a directory written by `save_pretrained`
-                    map_location: str | torch.device = 'cpu'):  # device of the returned model
+                    map_location: str | torch.device = 'cpu',  # device of the returned model
+                    cfg: MedMoEConfig | None = None):  # build from this config instead of config.json (training fields may differ)
     "The model saved in `load_dir` (config, weights and tokenizer)."
-    from safetensors.torch import load_file
     d = Path(load_dir)
     if not d.is_dir(): raise FileNotFoundError(f"checkpoint directory not found: {d}")
     cfile, wfile = d / _CONFIG, d / _WEIGHTS
     for f in (cfile, wfile):
         if not f.is_file(): raise FileNotFoundError(f"{f} is missing (save_pretrained writes {_CONFIG} and {_WEIGHTS})")
-    try: cfg = MedMoEConfig.from_json(cfile)
+    try: file_cfg = MedMoEConfig.from_json(cfile)
     except Exception as e: raise ConfigError(f"{cfile}: not a valid medmoe config ({type(e).__name__}: {e})") from e
-    cfg = cfg.replace(**{'vision.pretrained': False})
+    sd, saved_cfg = _read_weights(wfile)
+    want, source = (file_cfg, _CONFIG) if cfg is None else (cfg, 'the config passed')
+    ref, ref_name = (saved_cfg, 'checkpoint') if saved_cfg is not None else ((file_cfg, _CONFIG) if cfg is not None else (None, None))
+    diffs = config_differences(ref, want, (ref_name, source)) if ref is not None else []
+    want = want.replace(**{'vision.pretrained': False})
     tok, tdir = None, d / _TOKENIZER
     if tdir.is_dir():
         from transformers import AutoTokenizer
@@ -249,12 +338,16 @@ def from_pretrained(cls: MedMoE,
     if (d / _ARCH).is_file():
         try: arch = json.loads((d / _ARCH).read_text())
         except json.JSONDecodeError as e: raise ValueError(f"{d / _ARCH}: invalid JSON ({e})") from e
-    try: sd = load_file(str(wfile), device='cpu')
-    except Exception as e: raise ValueError(f"{wfile}: could not read the weights ({type(e).__name__}: {str(e)[:200]})") from e
-    model = cls(cfg, tok, text_arch=arch)
-    _check_tensors(model, sd, wfile, cfile)
+    try: model = cls(want, tok, text_arch=arch); tensors = _tensor_mismatch(model, sd)
+    except Exception as e:
+        if not diffs: raise
+        model, tensors = None, f"building it failed ({type(e).__name__}: {str(e)[:200]})"
+    if diffs or tensors:
+        lines = ([f"{wfile} was saved with a different model config than {source}: " + '; '.join(diffs)] if diffs else []) \
+                + ([f"{wfile} does not match the model described by {source}: {tensors}"] if tensors else [])
+        raise ValueError('\n'.join(lines))
     model.load_state_dict(sd)
-    if arch is not None or cfg.text.model_name_or_path: model.text_weights = 'checkpoint'
+    model.text_weights = 'checkpoint'
     return model.to(map_location)
 
 # %% ../nbs/07_model.ipynb #bd2c36cb
@@ -285,7 +378,10 @@ def profile(cfg: MedMoEConfig,  # the model to profile (e.g. `get_preset('paper-
     wids = torch.arange(L)[None] - 1; wids[0, -1] = -1; wids[0, 0] = -1
     batch = dict(image=torch.randn(1, 3, S, S), input_ids=ids, attention_mask=torch.ones_like(ids), word_ids=wids)
     from torch.nn.attention import sdpa_kernel, SDPBackend
-    with torch.no_grad(), sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as fc: model(batch)
+    with torch.no_grad(), sdpa_kernel(SDPBackend.MATH):
+        with FlopCounterMode(display=False) as fc: model(batch)
+        feats = model.vision(batch['image'])
+        with FlopCounterMode(display=False) as fe: model.moe.experts[0]([feats[i] for i in model.scales])
     counts = {k: sum(v.values()) for k, v in fc.get_flop_counts().items()}
     total, text, moe = counts.get('Global', 0), counts.get('MedMoE.text', 0), counts.get('MedMoE.moe', 0)
     n_total, n_text, n_expert = _n(model), _n(model.text), _n(model.moe.experts[0])
@@ -293,6 +389,6 @@ def profile(cfg: MedMoEConfig,  # the model to profile (e.g. `get_preset('paper-
     return dict(preset=cfg.preset, params_total=n_total, params_active=n_total - unused, params_image=n_total - n_text,
                 params_image_active=n_total - n_text - unused, params_text=n_text, params_vision=_n(model.vision),
                 params_expert=n_expert, experts_run=m.top_k if m.routing == 'sparse' else m.num_experts,
-                gflops=total / 1e9, gflops_image=(total - text) / 1e9, gflops_experts=moe / 1e9,
+                gflops=total / 1e9, gflops_image=(total - text) / 1e9, gflops_experts=moe / 1e9, gflops_expert=fe.get_total_flops() / 1e9,
                 gflops_vision=counts.get('MedMoE.vision', 0) / 1e9, gflops_text=text / 1e9,
                 image_size=S, text_len=L, grid=m.grid, text_weights=model.text_weights)

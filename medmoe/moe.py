@@ -11,7 +11,7 @@ from .core import MoEConfig, MODALITIES, ConfigError
 
 # %% auto #0
 __all__ = ['Router', 'expert_of_modality', 'router_targets', 'router_ce', 'load_balancing_loss', 'router_z_loss',
-           'image_router_kl', 'conv_block', 'resize_to', 'Expert', 'gate', 'MoE']
+           'image_router_kl', 'ExpertBatchNorm', 'conv_block', 'resize_to', 'Expert', 'gate', 'MoE']
 
 # %% ../nbs/05_moe.ipynb #b6ff4993
 class Router(nn.Module):
@@ -73,8 +73,15 @@ def image_router_kl(report_logits: Tensor,  # [B, K] the dispatching (teacher) r
                     log_target=True, reduction='batchmean')
 
 # %% ../nbs/05_moe.ipynb #c0026852
+class ExpertBatchNorm(nn.BatchNorm2d):
+    "BatchNorm2d that, given a single value per channel in training, normalises with its running statistics and leaves them unchanged."
+    def forward(self, x: Tensor) -> Tensor:
+        if self.training and x.numel() <= x.shape[1]:   # B·H·W <= 1: no batch statistics exist (one sample at a 1x1 level, or none)
+            return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, False, 0., self.eps)
+        return super().forward(x)
+
 def _norm(kind: str, dim: int) -> nn.Module:
-    if kind == 'batch': return nn.BatchNorm2d(dim)
+    if kind == 'batch': return ExpertBatchNorm(dim)
     if kind == 'group': return nn.GroupNorm(math.gcd(32, dim), dim)
     raise ValueError(f"expert norm must be 'auto', 'batch', 'group' or 'none', got {kind!r}")
 
@@ -165,6 +172,11 @@ class MoE(nn.Module):
         "True when a step can leave experts unused (DDP needs `find_unused_parameters=True`)."
         return self.routing == 'sparse' and self.top_k < self.num_experts
 
+    @property
+    def has_sparse_batchnorm(self) -> bool:
+        "True when experts with BatchNorm run on per-expert sub-batches (DDP: `broadcast_buffers=False`, see above)."
+        return self.routing == 'sparse' and any(isinstance(m, nn.BatchNorm2d) for m in self.experts.modules())
+
     def forward(self,
                 feats: list[Tensor],  # pyramid levels, NCHW
                 logits: Tensor,  # [B, K] router logits
@@ -205,4 +217,7 @@ class MoE(nn.Module):
             if V is None: V, beta = v.new_zeros(B, *v.shape[1:]), b.new_zeros(B, *b.shape[1:])
             V = V.index_add(0, rows, v * g[:, None, None, None])
             beta = beta.index_add(0, rows, b * g[:, None, None, None])
+        if V is None:                                          # an empty batch: no expert ran
+            f = feats[0]
+            V, beta = f.new_zeros(B, self.dim, self.grid, self.grid), f.new_zeros(B, self.num_scales, self.grid, self.grid)
         return V, beta
