@@ -7,14 +7,14 @@ from __future__ import annotations
 import json, time
 from pathlib import Path
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 import numpy as np, pandas as pd, torch
 from .core import MODALITIES, MedMoEConfig, Record, get_device
 if TYPE_CHECKING: from medmoe.model import MedMoE  # imported when used: `medmoe --help` stays fast
 
 # %% auto #0
-__all__ = ['DEFAULT_TEMPLATES', 'TASKS', 'checkpoint_dir', 'load_model', 'eval_records', 'split_of', 'eval_retrieval',
-           'with_class', 'eval_zeroshot', 'eval_probe', 'eval_routing', 'evaluate']
+__all__ = ['DEFAULT_TEMPLATES', 'TASKS', 'checkpoint_dir', 'load_model', 'eval_records', 'split_of', 'run_data', 'default_label',
+           'with_class', 'local_scorer', 'eval_retrieval', 'eval_zeroshot', 'eval_probe', 'eval_routing', 'evaluate']
 
 # %% ../nbs/10b_evaluate.ipynb #a8c31224
 def checkpoint_dir(ckpt: str | Path) -> Path:
@@ -39,8 +39,10 @@ def eval_records(data,  # 'synth', a manifest path, a folder with manifest.csv, 
                  cfg: MedMoEConfig,  # the checkpoint's config (synth settings, split fractions, seed)
                  on_error: str | None = None) -> list:  # 'raise' or 'skip' bad rows; None = cfg.data.on_error
     "The records `train` would have used for `data`, splits filled the same way."
-    from medmoe.train import load_records
+    from medmoe.train import load_records, is_shard_spec
     from medmoe.sources import split_records
+    if isinstance(data, (str, Path)) and is_shard_spec(str(data)):
+        raise ValueError(f"data {str(data)!r}: webdataset shards are streamed, not listed; evaluate on a manifest of the held-out items")
     recs = list(data) if isinstance(data, (list, tuple)) else load_records(data, cfg, on_error)
     if not recs: raise ValueError(f"data {data if isinstance(data, (str, Path)) else '<records>'!s}: no records")
     if any(r.split is None for r in recs): recs = split_records(recs, cfg.data.valid_pct, cfg.data.test_pct, cfg.train.seed)
@@ -52,17 +54,20 @@ def split_of(records: list, split: str = 'test') -> list:
     if not out: raise ValueError(f"no records in split {split!r}; the data has {sorted({str(r.split) for r in records})}")
     return out
 
-# %% ../nbs/10b_evaluate.ipynb #bd6b2183
-def eval_retrieval(model: MedMoE, records: list, bs: int | None = None, precision: str = 'fp32', on_error: str | None = None) -> dict:
-    "Held-out image↔text retrieval and router accuracy of the test split (with chance levels)."
-    from medmoe.loaders import get_test_dl
-    from medmoe.train import evaluate_heldout
-    dl = get_test_dl(split_of(records, 'test'), model.cfg, model.tokenizer, device=next(model.parameters()).device, bs=bs, on_error=on_error)
-    res, feats = evaluate_heldout(model, dl, model.cfg, precision)
-    return {**res, 'skipped': len(feats['skipped'])}
+def run_data(ckpt: str | Path) -> str | None:
+    "The `data` a `medmoe train` run was trained on (from its metrics.json); None for a bare save_pretrained folder."
+    d = checkpoint_dir(ckpt)
+    for p in [d / 'metrics.json'] + ([d.parent / 'metrics.json'] if d.name == 'model' else []):
+        if p.is_file(): return json.loads(p.read_text()).get('data')
+    return None
 
-# %% ../nbs/10b_evaluate.ipynb #aa402024
-DEFAULT_TEMPLATES = ('{}', 'a medical image showing {}', 'findings consistent with {}')
+def default_label(records: list) -> str:
+    "The label to predict when none is named: 'class' if every record has it, else 'finding' (MedSynth)."
+    if not records: raise ValueError("no records")
+    shared = set(records[0].labels).intersection(*(r.labels for r in records[1:]))
+    for k in ('class', 'finding'):
+        if k in shared: return k
+    raise ValueError(f"no default label: the records have neither 'class' nor 'finding'; name one of {sorted(shared)} (label=...)")
 
 def with_class(records: list, label: str = 'class') -> list:
     "Copies of `records` whose `labels['class']` is `labels[label]` (as a string)."
@@ -72,26 +77,84 @@ def with_class(records: list, label: str = 'class') -> list:
         out.append(Record(r.id, r.image, r.report, r.modality, {**r.labels, 'class': str(r.labels[label])}, r.split, r.meta))
     return out
 
+# %% ../nbs/10b_evaluate.ipynb #bd6b2183
+def local_scorer(model: MedMoE,  # the model whose local (word-region) similarity is used (cfg.loss.temp1, temp2)
+                 feats: dict,  # `extract_features(model, dl, regions=True, words=True)` of the items
+                ) -> Callable:
+    "`local_fn(img_ids, txt_ids)`: GLoRIA local score of the encoded items' image-report pairs, elementwise."
+    from medmoe.retrieval import local_pair_fn
+    if feats.get('regions') is None or feats.get('words') is None:
+        raise ValueError("local re-ranking needs the local grids and word features: extract_features(..., regions=True, words=True)")
+    return local_pair_fn(feats['regions'], feats['words'], feats['word_mask'], model.cfg.loss.temp1, model.cfg.loss.temp2)
+
+def _autocast_of(precision: str):
+    if precision not in ('fp32', 'bf16'): raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
+    return 'bf16' if precision == 'bf16' else None
+
+def eval_retrieval(model: MedMoE, records: list, bs: int | None = None,
+                   precision: str = 'fp32',  # 'bf16': encode under bf16 autocast (GPUs)
+                   on_error: str | None = None,
+                   rerank_top: int = 0,  # re-rank each query's top candidates by global + local score; 0 = off
+                   rerank_weight: float = 0.5,  # weight w of the local score: (1 - w)·global + w·local
+                   precision_label: str | None = None,  # label for label-level Precision@K; None = not reported
+                   precision_ks: Sequence[int] = (1, 5, 10),  # the K of Precision@K
+                  ) -> dict:
+    "Held-out image↔text retrieval and router accuracy of the test split (with chance levels), optionally re-ranked and label-level."
+    from medmoe.loaders import get_test_dl
+    from medmoe.probe import extract_features
+    from medmoe.train import heldout_metrics, report_experts
+    from medmoe.retrieval import retrieval_metrics, precision_at_k
+    if rerank_top and precision_label is not None and max(precision_ks) > rerank_top:
+        raise ValueError(f"Precision@{max(precision_ks)} after re-ranking needs rerank_top >= {max(precision_ks)}, got {rerank_top}")
+    test = split_of(records, 'test')
+    if precision_label is not None: test = with_class(test, precision_label)   # every test record needs the label
+    dl = get_test_dl(test, model.cfg, model.tokenizer, device=next(model.parameters()).device, bs=bs, on_error=on_error)
+    local = rerank_top > 0
+    f = extract_features(model, dl, text=True, regions=local, words=local, autocast=_autocast_of(precision))
+    items = [dl.dataset.records[i] for i in f['index'].tolist()]
+    res = heldout_metrics(f, [r.report for r in dl.dataset.records], model.cfg, report_experts(model, f['txt_emb']))
+    res['skipped'] = len(f['skipped'])
+    groups = pd.factorize(pd.Series([r.report for r in items]))[0]          # the same report text = the same match
+    lf = local_scorer(model, f) if local else None
+    i2t = (lambda qi, cand: lf(qi[:, None].expand_as(cand), cand)) if local else None
+    if local:
+        res['reranked'] = dict(top=rerank_top, weight=rerank_weight,
+                               retrieval=retrieval_metrics(f['img_emb'], f['txt_emb'], groups, groups, local_fn=lf,
+                                                           rerank_m=rerank_top, rerank_weight=rerank_weight))
+    if precision_label is not None:
+        y = [r.labels['class'] for r in items]
+        res['precision_at_k'] = dict(label=precision_label, **precision_at_k(f['img_emb'], f['txt_emb'], y, y, precision_ks))
+        if local:
+            res['reranked']['precision_at_k'] = precision_at_k(f['img_emb'], f['txt_emb'], y, y, precision_ks, rerank_fn=i2t,
+                                                              rerank_m=rerank_top, rerank_weight=rerank_weight)
+    return res
+
+# %% ../nbs/10b_evaluate.ipynb #aa402024
+DEFAULT_TEMPLATES = ('{}', 'a medical image showing {}', 'findings consistent with {}')
+
 def eval_zeroshot(model: MedMoE, records: list,
-                  label: str = 'class',  # the label to predict
+                  label: str | None = None,  # the label to predict; None = `default_label(records)`
                   prompts=None,  # prompt set name/path/dict; None = class names through `templates`
                   templates: Sequence[str] = DEFAULT_TEMPLATES,
-                  n_boot: int = 1000, seed: int = 0, bs: int | None = None, on_error: str = 'raise') -> pd.DataFrame:
+                  n_boot: int = 1000, seed: int = 0, bs: int | None = None, on_error: str = 'raise',
+                  precision: str = 'fp32') -> pd.DataFrame:
     "Zero-shot accuracy, balanced accuracy, macro AUC and F1 (%) on the test split, with bootstrap CIs."
     from medmoe.zeroshot import prompt_texts
     from medmoe.paper import dataset_features, zero_shot_scores
-    recs = with_class(split_of(records, 'test'), label)
+    recs = with_class(split_of(records, 'test'), label or default_label(records))
     per = prompt_texts(prompts) if prompts is not None else prompt_texts(sorted({r.labels['class'] for r in recs}), templates)
-    feats = dataset_features(model, recs, list(per), splits=('test',), bs=bs, on_error=on_error)
+    feats = dataset_features(model, recs, list(per), splits=('test',), bs=bs, on_error=on_error, autocast=_autocast_of(precision))
     return zero_shot_scores(model, feats, per, n_boot=n_boot, seed=seed)
 
-def eval_probe(model: MedMoE, records: list, label: str = 'class',
+def eval_probe(model: MedMoE, records: list,
+               label: str | None = None,  # the label to predict; None = `default_label(records)`
                fractions: Sequence[float] = (0.01, 0.1, 1.0), seeds: Sequence[int] = (0, 1, 2),
-               bs: int | None = None, on_error: str = 'raise'):
+               bs: int | None = None, on_error: str = 'raise', precision: str = 'fp32'):
     "Linear probes on frozen image features (train → test), at each label fraction: a `ProbeResult`."
     from medmoe.paper import dataset_features, probe_scores
-    recs = with_class(records, label)
-    feats = dataset_features(model, recs, sorted({r.labels['class'] for r in recs}), splits=None, bs=bs, on_error=on_error)
+    recs = with_class(records, label or default_label(records))
+    feats = dataset_features(model, recs, sorted({r.labels['class'] for r in recs}), splits=None, bs=bs, on_error=on_error,
+                             autocast=_autocast_of(precision))
     return probe_scores(feats, fractions, seeds)
 
 # %% ../nbs/10b_evaluate.ipynb #1a7690ed
@@ -139,41 +202,66 @@ def _jsonable(x):
     if isinstance(x, (np.generic, torch.Tensor)): return x.item() if x.ndim == 0 else x.tolist()
     return x
 
+def _check_options(tasks, data, rerank_top, rerank_weight, precision_at_k, precision):
+    bad = [t for t in tasks if t not in TASKS]
+    if bad or not tasks: raise ValueError(f"unknown task(s) {bad}: choose from {list(TASKS)}")
+    _autocast_of(precision)
+    if not (isinstance(rerank_top, int) and rerank_top >= 0): raise ValueError(f"rerank_top must be an int >= 0, got {rerank_top!r}")
+    if not 0 <= rerank_weight <= 1: raise ValueError(f"rerank_weight must be in [0, 1], got {rerank_weight!r}")
+    if any(not isinstance(k, int) or k < 1 for k in precision_at_k): raise ValueError(f"precision_at_k must be ints >= 1, got {list(precision_at_k)}")
+    if (rerank_top or precision_at_k) and 'retrieval' not in tasks:
+        raise ValueError("rerank_top and precision_at_k are options of the retrieval task, which is not among the tasks")
+    if rerank_top and precision_at_k and max(precision_at_k) > rerank_top:
+        raise ValueError(f"Precision@{max(precision_at_k)} after re-ranking needs rerank_top >= {max(precision_at_k)}, got {rerank_top}")
+    if 'paper' in tasks and data is None: raise ValueError("the paper task needs data= the root folder of the paper's datasets")
+
 def evaluate(ckpt: str | Path,  # save_pretrained folder or `medmoe train` run folder
-             data='synth',  # data spec (see `eval_records`); for 'paper' the datasets' root folder
+             data=None,  # data spec (see `eval_records`); None = the run's own (`run_data`); for 'paper' the datasets' root
              tasks: Sequence[str] = ('retrieval', 'routing'),  # any of TASKS
              out: str | Path | None = None,  # output folder (eval.json, CSVs, figures); None = nothing written
-             label: str = 'class',  # label predicted by 'zeroshot' and 'probe'
+             label: str | None = None,  # label of 'zeroshot', 'probe' and Precision@K; None = `default_label`
              prompts=None,  # zero-shot prompt set (None: class names through DEFAULT_TEMPLATES)
              n_boot: int = 1000,  # bootstrap replicates of the zero-shot CIs
-             fractions: Sequence[float] = (0.01, 0.1, 1.0), seeds: Sequence[int] = (0, 1, 2),  # probe protocol
+             fractions: Sequence[float] = (0.01, 0.1, 1.0), seeds: Sequence[int] = (0, 1, 2),  # probe protocol (also 'paper')
              device=None, bs: int | None = None,
              on_error: str | None = None,  # 'raise' or 'skip' bad items (skips are counted in the results); None = 'raise'
-             precision: str = 'fp32',  # 'bf16' autocast for retrieval encoding on GPUs
+             precision: str = 'fp32',  # 'bf16': bf16 autocast when encoding (GPUs), every task but routing
+             rerank_top: int = 0,  # retrieval: re-rank each query's top candidates by global + local similarity; 0 = off
+             rerank_weight: float = 0.5,  # retrieval: weight of the local score in the re-ranking
+             precision_at_k: Sequence[int] = (),  # retrieval: label-level image→text Precision@K at these K; () = off
              verbose: bool = True) -> dict:
     "Evaluate a checkpoint on `data` for each task; write and return the results."
     tasks = [tasks] if isinstance(tasks, str) else list(tasks)
-    bad = [t for t in tasks if t not in TASKS]
-    if bad or not tasks: raise ValueError(f"unknown task(s) {bad}: choose from {list(TASKS)}")
+    precision_at_k = list(precision_at_k)
+    _check_options(tasks, data, rerank_top, rerank_weight, precision_at_k, precision)
+    data_from = 'argument'
+    if data is None:
+        data, data_from = run_data(ckpt), 'metrics.json'
+        if data is None: raise ValueError(f"checkpoint {str(ckpt)!r} has no metrics.json saying what it was trained on: pass data=")
     t0, model = time.time(), load_model(ckpt, device)
     on_err = on_error or 'raise'  # not the checkpoint's setting: a run trained with 'skip' must not make evaluation drop items unasked
     out = Path(out) if out is not None else None
     if out is not None: out.mkdir(parents=True, exist_ok=True)
     recs = eval_records(data, model.cfg, on_err) if any(t != 'paper' for t in tasks) else None
+    needs_label = any(t in ('zeroshot', 'probe') for t in tasks) or bool(precision_at_k)
+    label = label or (default_label(recs) if needs_label and recs is not None else None)
     res, tables = {}, {}
     for t in tasks:
         t1 = time.time()
-        if t == 'retrieval': res[t] = eval_retrieval(model, recs, bs, precision, on_err)
+        if t == 'retrieval':
+            res[t] = eval_retrieval(model, recs, bs, precision, on_err, rerank_top, rerank_weight,
+                                    label if precision_at_k else None, precision_at_k or (1, 5, 10))
         elif t == 'zeroshot':
-            tables[t] = eval_zeroshot(model, recs, label, prompts, n_boot=n_boot, bs=bs, on_error=on_err); res[t] = tables[t]
+            tables[t] = eval_zeroshot(model, recs, label, prompts, n_boot=n_boot, bs=bs, on_error=on_err, precision=precision); res[t] = tables[t]
         elif t == 'probe':
-            p = eval_probe(model, recs, label, fractions, seeds, bs=bs, on_error=on_err)
+            p = eval_probe(model, recs, label, fractions, seeds, bs=bs, on_error=on_err, precision=precision)
             tables[t] = p.summary; tables['probe_runs'] = p.runs
             res[t] = {'summary': {f'{k[0]}_{k[1]}': v for k, v in p.summary.to_dict().items()}, 'runs': p.runs.to_dict(orient='records')}
         elif t == 'routing': res[t] = eval_routing(model, recs, out / 'figures' if out is not None else None, bs, on_err)
         elif t == 'paper':
             from medmoe.paper import evaluate_paper
-            df = evaluate_paper(model, data, out=out / 'paper' if out is not None else None, n_boot=n_boot, on_error=on_err)
+            df = evaluate_paper(model, data, out=out / 'paper' if out is not None else None, n_boot=n_boot, fractions=fractions,
+                                seeds=seeds, bs=bs, on_error=on_err, autocast=_autocast_of(precision))
             if (df['status'] == 'missing').all():
                 raise FileNotFoundError(f"paper: none of the datasets is under {str(data)!r}:\n" + '\n'.join(df.attrs['missing']))
             if verbose and df.attrs['missing']: print('paper: skipped (missing):\n  ' + '\n  '.join(df.attrs['missing']))
@@ -182,8 +270,10 @@ def evaluate(ckpt: str | Path,  # save_pretrained folder or `medmoe train` run f
             print(f"{t}: done in {time.time() - t1:.0f} s")
             if t in ('zeroshot', 'probe'): print(tables[t].round(2).to_string())
     from medmoe.train import _versions
-    result = dict(ckpt=str(ckpt), data=str(data) if isinstance(data, (str, Path)) else '<records>', tasks=tasks, label=label,
-                  results=_jsonable(res), seconds=time.time() - t0, versions=_versions())
+    settings = dict(n_boot=n_boot, fractions=list(fractions), seeds=list(seeds), bs=bs, on_error=on_err, precision=precision,
+                    rerank_top=rerank_top, rerank_weight=rerank_weight, precision_at_k=list(precision_at_k), prompts=prompts)
+    result = dict(ckpt=str(ckpt), data=str(data) if isinstance(data, (str, Path)) else '<records>', data_from=data_from, tasks=tasks,
+                  label=label, settings=_jsonable(settings), results=_jsonable(res), seconds=time.time() - t0, versions=_versions())
     if out is not None:
         for k, t in tables.items(): t.to_csv(out / f'{k}.csv')
         (out / 'eval.json').write_text(json.dumps(result, indent=1, default=str))

@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['routing_table', 'expert_usage', 'routing_figure', 'scale_profiles', 'scale_figure', 'batch_words', 'attention_maps',
-           'denormalize', 'attention_figure']
+           'denormalize', 'is_word', 'choose_words', 'attention_figure']
 
 # %% ../nbs/10_interpret.ipynb #ee08fdf3
+import re
 import numpy as np, pandas as pd, torch
 from torch import nn, Tensor
 from .core import MODALITIES, MedMoEConfig
@@ -114,18 +115,40 @@ def denormalize(x: Tensor, cfg: MedMoEConfig) -> np.ndarray:
     m, s = torch.tensor(cfg.data.mean)[:, None, None], torch.tensor(cfg.data.std)[:, None, None]
     return (x.cpu().float() * s + m).clamp(0, 1).permute(1, 2, 0).numpy()
 
+_SPECIAL = re.compile(r'^(\[[A-Za-z]+\]|<[^<>\s]+>)$')  # [CLS], [SEP], [UNK], <s>, </s>, <unk> ...
+
+def is_word(w: str) -> bool:
+    "A word worth a map: it has a letter or digit and is not a special token."
+    return any(ch.isalnum() for ch in w) and not _SPECIAL.match(w.strip())
+
+def choose_words(words: list[str],  # the report's words
+                 maps: Tensor,  # [n_words, G, G] their attention maps
+                 n: int = 6) -> list[int]:  # how many to show
+    "Indices, in report order, of the `n` words with the most peaked maps; punctuation and special tokens are skipped."
+    if len(words) != len(maps): raise ValueError(f"{len(words)} words but {len(maps)} maps")
+    cand = [k for k, w in enumerate(words) if is_word(w)]
+    if not cand: return []
+    peak = maps.flatten(1).max(1).values[cand]
+    return sorted(cand[j] for j in peak.argsort(descending=True, stable=True)[:n].tolist())
+
 def attention_figure(image: np.ndarray, words: list[str], maps: Tensor, n: int = 6, title: str = ''):
-    "The image, then the attention map of the `n` words with the most peaked maps, over it."
+    "The image, then the attention maps of `choose_words` over it, on one colour scale with the uniform level 1/R marked."
     import matplotlib.pyplot as plt
     import torch.nn.functional as F
-    peak = maps.flatten(1).max(1).values
-    keep = peak.argsort(descending=True)[:n].sort().values.tolist()
-    fig, axs = plt.subplots(1, len(keep) + 1, figsize=(1.9 * (len(keep) + 1), 2.2))
+    keep = choose_words(words, maps, n)
+    R = maps[0].numel()
+    vmax = max(float(maps[keep].max()), 2 / R) if keep else 2 / R  # uniform maps sit mid-scale, never at its top
+    fig, axs = plt.subplots(1, len(keep) + 1, figsize=(1.9 * (len(keep) + 1) + 0.8, 2.3), squeeze=False, layout='constrained')
+    axs = axs[0]
     axs[0].imshow(image); axs[0].set_title(title or 'image', fontsize=8)
     S = image.shape[0]
     for ax, k in zip(axs[1:], keep):
-        up = F.interpolate(maps[k][None, None], size=(S, S), mode='bilinear', align_corners=False)[0, 0]
-        ax.imshow(image); ax.imshow(up.numpy(), cmap='jet', alpha=0.45); ax.set_title(words[k], fontsize=8)
+        up = F.interpolate(maps[k][None, None].float(), size=(S, S), mode='bilinear', align_corners=False)[0, 0]
+        ax.imshow(image); im = ax.imshow(up.numpy(), cmap='jet', alpha=0.45, vmin=0, vmax=vmax); ax.set_title(words[k], fontsize=8)
     for ax in axs: ax.axis('off')
-    fig.tight_layout()
+    if keep:
+        cb = fig.colorbar(im, ax=list(axs[1:]), shrink=0.85, pad=0.02)
+        cb.ax.axhline(1 / R, color='white', lw=2); cb.ax.axhline(1 / R, color='black', lw=0.8, ls='--')
+        cb.set_ticks([0, 1 / R, vmax], labels=['0', f'1/R = {1 / R:.3f}', f'{vmax:.3f}']); cb.ax.tick_params(labelsize=6)
+        cb.set_label(f'attention weight (R = {R} regions)', fontsize=7)
     return fig

@@ -255,7 +255,8 @@ def evaluate_paper(model, # a MedMoE (or any model with encode_image / encode_re
     df = pd.DataFrame(rows, columns=list(COLUMNS))
     df.attrs['missing'] = missing
     if out is not None: _write(df, out, dict(root=str(root), datasets=names, tasks=tasks, n_boot=n_boot, seed=seed,
-                                             fractions=list(fractions), seeds=list(seeds), local_weight=local_weight))
+                                             fractions=list(fractions), seeds=list(seeds), local_weight=local_weight,
+                                             bs=bs, on_error=on_error, autocast=None if autocast is None else str(autocast)))
     return df
 
 def _paper(d: PaperDataset, task: str, fraction, fractions) -> float:

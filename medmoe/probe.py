@@ -17,6 +17,7 @@ from threadpoolctl import threadpool_limits
 from .zeroshot import classification_metrics
 import contextlib, dataclasses
 import torch
+import torch.nn.functional as F
 from .loaders import get_test_dl
 
 # %% auto #0
@@ -48,12 +49,13 @@ def extract_features(model: torch.nn.Module, # a model with `encode_image` (and 
                      dl, # DataLoader of contract batches (fastai: `(batch, modality)` tuples)
                      text: bool = True, # also encode the reports (`txt_emb`)
                      regions: bool = False, # also keep the local grids `V_local` (`regions`, [N, E, G, G])
+                     words: bool = False, # also keep the word features (`words` [N, Nw, E], `word_mask` [N, Nw])
                      autocast=None, # None, 'bf16', 'fp16' or a torch.dtype
                      max_batches: int | None = None, # stop after this many batches (quick looks)
                     ) -> dict:
     "Image (and report) embeddings, routing and ids of every item of `dl`, on the CPU in float32."
     device, was = model_device(model), model.training
-    keys = ('img_emb', 'txt_emb', 'regions', 'modality', 'index', 'expert_idx')
+    keys = ('img_emb', 'txt_emb', 'regions', 'words', 'word_mask', 'modality', 'index', 'expert_idx')
     acc, routing, skipped = {k: [] for k in keys}, {}, []
     model.eval()
     try:
@@ -70,13 +72,20 @@ def extract_features(model: torch.nn.Module, # a model with `encode_image` (and 
                 v_g, V, r = model.encode_image(b['image'])
                 acc['img_emb'].append(_cpu(v_g))
                 if regions: acc['regions'].append(_cpu(V))
-                if text: acc['txt_emb'].append(_cpu(model.encode_text(b)[0]))
+                if text or words:
+                    t_g, W, M = model.encode_text(b)
+                    if text: acc['txt_emb'].append(_cpu(t_g))
+                    if words: acc['words'].append(_cpu(W)); acc['word_mask'].append(M.detach().bool().cpu())
                 acc['modality'].append(_cpu(b['modality'])); acc['index'].append(_cpu(b['index']))
                 for k, v in (r or {}).items():
                     if not (isinstance(v, torch.Tensor) and v.ndim >= 1 and len(v) == n and v.ndim <= 2): continue
                     if k == 'expert_idx': acc['expert_idx'].append(_cpu(v).reshape(n, -1))
                     else: routing.setdefault(k, []).append(_cpu(v))
     finally: model.train(was)
+    if acc['words']:  # batches are padded to their own longest report: pad all to the longest overall
+        n = max(w.shape[1] for w in acc['words'])
+        acc['words'] = [F.pad(w, (0, 0, 0, n - w.shape[1])) for w in acc['words']]
+        acc['word_mask'] = [F.pad(m, (0, n - m.shape[1])) for m in acc['word_mask']]
     out = {k: torch.cat(v) if v else None for k, v in acc.items()}
     if out['img_emb'] is None: raise ValueError(f"the loader yielded no items ({len(skipped)} skipped)")
     out['routing'] = {k: torch.cat(v) for k, v in routing.items() if len(v) == len(acc['img_emb'])}

@@ -8,10 +8,11 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 import torch
+from .losses import local_block_scores
 
 # %% auto #0
 __all__ = ['as_float_tensor', 'l2_normalize', 'block_rows', 'chunked_topk', 'relevance_fn', 'retrieval_ranks', 'rank_metrics',
-           'retrieval_metrics', 'precision_at_k']
+           'retrieval_metrics', 'local_pair_fn', 'rerank_topk', 'precision_at_k']
 
 # %% ../nbs/09a_retrieval.ipynb #a1017e8c
 def as_float_tensor(x, name: str = 'x') -> torch.Tensor:
@@ -109,24 +110,33 @@ def relevance_fn(n_queries: int, # Q
 # %% ../nbs/09a_retrieval.ipynb #5a4fbee5
 _TIES = ('pessimistic', 'optimistic')
 
+def _row_count(mask: torch.Tensor) -> torch.Tensor:
+    "True entries per row of a boolean block; on the CPU via numpy, whose buffered sum makes no int64 copy of the block."
+    if mask.device.type != 'cpu': return mask.sum(1)
+    return torch.from_numpy(mask.numpy().sum(1))
+
 def _tie_rank(scores: torch.Tensor, rel: torch.Tensor, best: torch.Tensor, ties: str, atol: float) -> torch.Tensor:
     "1 + irrelevant keys above `best` (+ irrelevant keys tied with it when pessimistic); rows of `scores`/`rel` are queries."
-    above = (scores > best + atol).sum(1)  # only irrelevant keys can lie above the best relevant score
+    above = _row_count(scores > best + atol)  # only irrelevant keys can lie above the best relevant score
     if ties == 'optimistic': return 1 + above
     tied = scores >= best - atol
     tied &= scores <= best + atol  # in place: boolean temporaries only, no float copy of the block
-    n_tied = tied.sum(1)
+    n_tied = _row_count(tied)
     tied &= rel
-    return 1 + above + n_tied - tied.sum(1)
+    return 1 + above + n_tied - _row_count(tied)
+
+def _mix(global_scores: torch.Tensor, local, weight: float) -> torch.Tensor:
+    "`(1 - weight)·global + weight·local` of candidate scores [c, m] (the local scores alone when weight is 1)."
+    local = torch.as_tensor(local, dtype=torch.float32)
+    if local.shape != global_scores.shape:
+        raise ValueError(f"rerank_fn returned shape {tuple(local.shape)}, expected {tuple(global_scores.shape)} (queries x candidates)")
+    return local if weight == 1 else (1 - weight) * global_scores + weight * local
 
 def _rerank_block(scores, rel, qi, ranks, rerank_fn, m, weight, ties, atol):
     "Re-rank the top-`m` candidates of each query in a block; ranks of queries with no relevant candidate stand."
     m = min(m, scores.shape[1])
     cand_scores, cand = scores.topk(m, dim=1)
-    local = torch.as_tensor(rerank_fn(qi, cand), dtype=torch.float32)
-    if local.shape != cand.shape:
-        raise ValueError(f"rerank_fn returned shape {tuple(local.shape)}, expected {tuple(cand.shape)} (queries x candidates)")
-    mixed = local if weight == 1 else (1 - weight) * cand_scores + weight * local
+    mixed = _mix(cand_scores, rerank_fn(qi, cand), weight)
     crel = rel.gather(1, cand)
     best = torch.where(crel, mixed, torch.tensor(float('-inf'))).amax(1, keepdim=True)
     new = _tie_rank(mixed, crel, best, ties, atol)
@@ -204,7 +214,64 @@ def retrieval_metrics(img_emb, # [N, D] image embeddings
     out.update(rank_metrics(retrieval_ranks(txt, img, txt_groups, img_groups, rerank_fn=t2i_fn, **kw), ks, 'text_to_image_'))
     return out
 
+# %% ../nbs/09a_retrieval.ipynb #c7db05ca
+def _as_regions(regions) -> torch.Tensor:
+    r = torch.as_tensor(regions).float()
+    if r.ndim == 4: return r.flatten(2).transpose(1, 2)    # V_local [N, D, G, G] -> [N, G*G, D]
+    if r.ndim != 3: raise ValueError(f"regions must be [N, D, G, G] (V_local) or [N, R, D], got shape {tuple(r.shape)}")
+    return r
+
+def local_pair_fn(regions, # [N, D, G, G] local grids (V_local) or [N, R, D] region features of the images
+                  words, # [M, Nw, D] word features of the reports (padded)
+                  word_mask, # [M, Nw] True = a real word
+                  temp1: float = 4.0, # word -> region attention sharpness (cfg.loss.temp1)
+                  temp2: float = 5.0, # word pooling sharpness (cfg.loss.temp2)
+                 ) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    "Elementwise GLoRIA local score `local_fn(img_ids, txt_ids)` of image-report pairs, for re-ranking."
+    R = _as_regions(regions)
+    W, M = torch.as_tensor(words).float(), torch.as_tensor(word_mask).bool()
+    if W.ndim != 3 or M.shape != W.shape[:2]:
+        raise ValueError(f"words must be [M, Nw, D] with word_mask [M, Nw], got {tuple(W.shape)} and {tuple(M.shape)}")
+    if W.shape[2] != R.shape[2]: raise ValueError(f"words ({W.shape[2]}-d) and regions ({R.shape[2]}-d) differ in width")
+    empty = ~M.any(1)
+    if empty.any(): raise ValueError(f"report {int(empty.nonzero()[0, 0])} has no word, so no local score")
+    def fn(img_ids, txt_ids) -> torch.Tensor:
+        ii, tt = torch.broadcast_tensors(torch.as_tensor(img_ids).long(), torch.as_tensor(txt_ids).long())
+        shape = ii.shape
+        for name, ids, n in (('image', ii, len(R)), ('report', tt, len(W))):
+            if ids.numel() and (ids.min() < 0 or ids.max() >= n): raise IndexError(f"{name} ids must be in [0, {n}), got {ids.min().item()}..{ids.max().item()}")
+        ii, tt = ii.reshape(-1, shape[-1] if len(shape) else 1), tt.reshape(-1, shape[-1] if len(shape) else 1)
+        out = torch.empty(ii.shape)
+        with torch.no_grad():
+            for r, (i_row, t_row) in enumerate(zip(ii, tt)):
+                ui, inv_i = torch.unique(i_row, return_inverse=True)
+                ut, inv_t = torch.unique(t_row, return_inverse=True)
+                n = int(M[ut].any(0).nonzero().max()) + 1        # drop padding columns no text of the row uses
+                S = local_block_scores(W[ut, :n], M[ut, :n], R[ui], temp1, temp2)   # [texts, images]
+                out[r] = S[inv_t, inv_i]
+        return out.reshape(shape)
+    return fn
+
 # %% ../nbs/09a_retrieval.ipynb #1641d4b2
+def rerank_topk(queries, # [Q, D] query embeddings
+                keys, # [N, D] key embeddings
+                rerank_fn: Callable, # (query_ids [c], cand_ids [c, m]) -> scores [c, m]
+                m: int = 10, # candidates (by global score) re-scored per query
+                weight: float = 1.0, # weight of `rerank_fn` in `(1 - weight)·global + weight·rerank`
+                chunk: int | None = None, # queries per block of the global top-m
+                max_bytes: int = 2**30, # block memory budget
+                rerank_chunk: int = 4096, # queries per `rerank_fn` call
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+    "The global top-`m` keys of every query, re-scored and re-sorted: (mixed scores [Q, m], indices [Q, m]), best first."
+    g, idx = chunked_topk(queries, keys, min(m, len(keys)), chunk=chunk, max_bytes=max_bytes)
+    mixed = torch.empty_like(g)
+    with torch.no_grad():
+        for s in range(0, len(g), rerank_chunk):
+            qi = torch.arange(s, min(s + rerank_chunk, len(g)))
+            mixed[qi] = _mix(g[qi], rerank_fn(qi, idx[qi]), weight)
+    order = torch.sort(mixed, dim=1, descending=True, stable=True).indices
+    return mixed.gather(1, order), idx.gather(1, order)
+
 def precision_at_k(queries, # [Q, D] query embeddings (e.g. images)
                    keys, # [N, D] key embeddings (e.g. reports)
                    query_labels, # [Q] class of each query
@@ -213,13 +280,20 @@ def precision_at_k(queries, # [Q, D] query embeddings (e.g. images)
                    normalize: bool = True, # L2-normalise (cosine scores)
                    chunk: int | None = None, # queries per block
                    max_bytes: int = 2**30, # block memory budget
+                   rerank_fn: Callable | None = None, # (query_ids [c], cand_ids [c, m]) -> scores [c, m]: re-rank first
+                   rerank_m: int = 10, # candidates re-ranked per query (>= max(ks))
+                   rerank_weight: float = 1.0, # weight of `rerank_fn` in the re-ranking score
                   ) -> dict:
     "Label-level retrieval: % of the top-K keys whose label equals the query's, averaged over queries."
     q = l2_normalize(queries, 'queries') if normalize else as_float_tensor(queries, 'queries')
     kt = l2_normalize(keys, 'keys') if normalize else as_float_tensor(keys, 'keys')
     if len(query_labels) != len(q): raise ValueError(f"query_labels has {len(query_labels)} entries for {len(q)} queries")
     if len(key_labels) != len(kt): raise ValueError(f"key_labels has {len(key_labels)} entries for {len(kt)} keys")
+    if max(ks) > len(kt): raise ValueError(f"Precision@{max(ks)} needs at least {max(ks)} keys, got {len(kt)}")
     ql, kl = _group_codes(query_labels, key_labels)
-    _, idx = chunked_topk(q, kt, max(ks), chunk=chunk, max_bytes=max_bytes)
+    if rerank_fn is None: _, idx = chunked_topk(q, kt, max(ks), chunk=chunk, max_bytes=max_bytes)
+    else:
+        if max(ks) > rerank_m: raise ValueError(f"Precision@{max(ks)} after re-ranking needs rerank_m >= {max(ks)}, got {rerank_m}")
+        _, idx = rerank_topk(q, kt, rerank_fn, rerank_m, rerank_weight, chunk, max_bytes)
     hits = (kl[idx] == ql[:, None]).float()
     return {f'P@{k}': float(100 * hits[:, :k].mean()) for k in ks}
