@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['SYNTH_PRESETS', 'SEVERITIES', 'FINDINGS', 'SynthConfig', 'get_synth_config', 'sample_labels', 'present_findings',
-           'render_synth', 'SynthImage', 'synth_report', 'synth_split', 'synth_modality', 'synth_sample',
-           'synth_records', 'show_synth', 'distractor', 'write_synth']
+           'render_synth', 'SynthImage', 'measure_cue', 'synth_report', 'synth_split', 'synth_modality', 'synth_sample',
+           'SynthRecords', 'synth_records', 'show_synth', 'distractor', 'write_synth']
 
 # %% ../nbs/02_synth.ipynb #2da476e4
-import dataclasses, functools, json, math
+import collections.abc, dataclasses, functools, json, math
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ def get_synth_config(difficulty: str | SynthConfig = 'tiny',  # a preset name or
 # %% ../nbs/02_synth.ipynb #56a17c2a
 _SIDE4 = ('right upper', 'right lower', 'left upper', 'left lower')
 _FS = [  # modality, finding, cue, scale, px (at 224²), locations, counts, sizes, nouns (singular, plural)
-    ('xray', 'consolidation', 'diffuse airspace opacity filling one lung zone', 'coarse', 70, _SIDE4, (1,), ('small', 'large'),
+    ('xray', 'consolidation', 'mottled airspace opacity within one lung zone (the lung field bounds it)', 'coarse', 44, _SIDE4, (1,), ('small', 'large'),
      (('consolidation', 'airspace opacity', 'airspace consolidation'), ())),
     ('xray', 'pleural effusion', 'dense basal opacity with a meniscus, blunting the costophrenic angle', 'coarse', 60,
      ('right lower', 'left lower'), (1,), ('small', 'large'), (('pleural effusion', 'pleural fluid collection'), ())),
@@ -103,8 +103,23 @@ SEVERITIES = ('mild', 'moderate', 'severe')
 _SIZE_F = {'small': 0.75, 'large': 1.25}
 _SEV_F = {'mild': 0.55, 'moderate': 0.8, 'severe': 1.0}
 
-FINDINGS = pd.DataFrame([dict(modality=m, finding=f, cue=c, scale=s, scale_px=px, locations=', '.join(l),
-                              counts='-'.join(map(str, (n[0], n[-1]))) if len(n) > 1 else str(n[0]))
+_MEASURED_AS = {'pleural effusion': 'height', 'hypercellularity': 'spacing', 'nuclear enlargement': 'diameter'}   # else 'width'
+_UNSIZED = ('cardiomegaly', 'hypercellularity', 'nuclear enlargement')   # `size` does not scale these cues (one size / region extent)
+
+def _cue_px(modality: str, finding: str, size: str, image_size: int = 224, min_px: float = 0) -> float:
+    "The documented size of a finding's cue in output pixels: scale_px × the size factor, rescaled, with the `min_px` floor."
+    px = _SPEC[(modality, finding)]['px'] * (1 if finding in _UNSIZED else _SIZE_F[size]) * image_size / 224
+    return px if _MEASURED_AS.get(finding) == 'spacing' else max(px, min_px)   # the floor is on drawn widths, not spacings
+
+def _px_range(m, f, sizes, image_size, min_px) -> str:
+    lo, hi = (_cue_px(m, f, z, image_size, min_px) for z in (sizes[0], sizes[-1]))
+    fmt = lambda v: f'{v:.0f}' if v >= 10 else f'{v:.1f}'
+    return fmt(lo) if fmt(lo) == fmt(hi) else f'{fmt(lo)}-{fmt(hi)}'
+
+FINDINGS = pd.DataFrame([dict(modality=m, finding=f, cue=c, scale=s, scale_px=px, measured_as=_MEASURED_AS.get(f, 'width'),
+                              size_factor='one size' if f == 'cardiomegaly' else 'region extent' if f in _UNSIZED else 'x0.75 / x1.25',
+                              px_224=_px_range(m, f, z, 224, 0), px_64=_px_range(m, f, z, 64, SynthConfig().min_px),
+                              locations=', '.join(l), counts='-'.join(map(str, (n[0], n[-1]))) if len(n) > 1 else str(n[0]))
                          for m, f, c, s, px, l, n, z, w in _FS])
 
 # %% ../nbs/02_synth.ipynb #42cd4373
@@ -182,13 +197,13 @@ def _xray(g, finds, cfg, ra):
         if f['finding'] == 'consolidation':
             ly, lxx, lry, lrx = lungs[side]
             y0 = ly + (-0.45 if zone == 'upper' else 0.45) * lry + rl.uniform(-.08, .08)
-            r = _SPEC[('xray', 'consolidation')]['px'] / 224 * _SIZE_F[f['size']] / 2 * 1.2
-            patch = g.blob(y0, lxx + rl.uniform(-.06, .06), r) * np.clip(0.7 + 0.5 * g.smooth(rl, 8), 0, 1.2)
+            sigma = _SPEC[('xray', 'consolidation')]['px'] * _SIZE_F[f['size']] / 224 / 1.18   # half-max width = scale_px × size
+            patch = g.blob(y0, lxx + rl.uniform(-.06, .06), sigma) * np.clip(0.85 + 0.25 * g.smooth(rl, 8), 0.4, 1.1)
             img = img + 0.42 * _strength(f, cfg) * patch * g.ellipse(*lungs[side])
         elif f['finding'] == 'pleural effusion':
             ly, lxx, lry, lrx = lungs[side]
             height = _SPEC[('xray', 'pleural effusion')]['px'] / 224 * 2 * _SIZE_F[f['size']]      # fluid column, grid units
-            level = ly + lry - 0.8 * height + rl.uniform(-.04, .04)
+            level = ly + lry - height + 0.24 + rl.uniform(-.04, .04)   # the meniscus tops out `height` above the base
             lateral = np.clip((g.x - lxx) * (-1 if side == 'right' else 1) / lrx, -1, 1)
             surface = level - 0.12 * (lateral + 1)                      # meniscus: higher laterally
             fluid = np.clip((g.y - surface) / (2 * g.px) + 0.5, 0, 1) * g.ellipse(ly, lxx, lry * 1.04, lrx * 1.04)
@@ -214,7 +229,7 @@ def _ct(g, finds, cfg, ra):
         side, ap = f['location'].split()
         cy, cx, ry, rx = lungs[side]
         bright = 0.98 if f['finding'] == 'calcified nodule' else 0.55
-        r = g.rad(_SPEC[('ct', f['finding'])]['px'] * _SIZE_F[f['size']] / 2, cfg.min_px / 2)
+        r = g.rad(_SPEC[('ct', f['finding'])]['px'] * _SIZE_F[f['size']], cfg.min_px)
         dots = 0
         for _ in range(f['count']):
             a = rl.uniform(0.15, 0.85) * np.pi * (-1 if ap == 'anterior' else 1)
@@ -239,7 +254,7 @@ def _mri(g, finds, cfg, ra):
         side, lobe = f['location'].split()
         cy = (-0.45 if lobe == 'frontal' else 0.48) + rl.uniform(-.07, .07)
         cx = (-0.3 if side == 'right' else 0.3) + rl.uniform(-.06, .06)
-        r = g.rad(_SPEC[('mri', f['finding'])]['px'] * _SIZE_F[f['size']] / 2, cfg.min_px / 2)
+        r = g.rad(_SPEC[('mri', f['finding'])]['px'] * _SIZE_F[f['size']], cfg.min_px)
         a = _strength(f, cfg)
         img = img + 0.1 * a * g.blob(cy, cx, 1.4 * r)                              # oedema halo
         img = _mix(img, g.ellipse(cy, cx, r), 0.95, a)
@@ -258,7 +273,7 @@ def _ultrasound(g, finds, cfg, ra):
         rc = (0.85 if depth == 'superficial' else 1.45) + rl.uniform(-.08, .08)
         tc = (-0.22 if side == 'right' else 0.22) + rl.uniform(-.06, .06)
         cy, cx = ay + rc * np.cos(tc), rc * np.sin(tc)
-        r = g.rad(_SPEC[('ultrasound', f['finding'])]['px'] * _SIZE_F[f['size']] / 2, cfg.min_px / 2)
+        r = g.rad(_SPEC[('ultrasound', f['finding'])]['px'] * _SIZE_F[f['size']], cfg.min_px)
         a = _strength(f, cfg)
         behind = np.clip((rho - rc) / (2 * r), 0, 1) * np.clip((r - np.abs(th - tc) * rho) / (0.3 * r), 0, 1)
         if f['finding'] == 'cyst':
@@ -301,7 +316,7 @@ def _pathology(g, finds, cfg, ra):
         if f['finding'] == 'hypercellularity': spec, h2 = (sp + (9 - sp) * a, nd), hd
         else: spec, h2 = (sp, nd + (10 - nd) * a), hd + 0.5 * a
         ext = (0.35 if f['size'] == 'small' else 0.6) * 2 - 1 + rl.uniform(-.05, .05)   # the region's edge
-        coord = {'right': -g.x, 'left': g.x, 'upper': g.y, 'lower': -g.y}[f['location']]   # patient's right = image left
+        coord = {'right': -g.x, 'left': g.x, 'upper': g.y, 'lower': -g.y}[f['location']]   # a field of view: 'right' is the image's right
         wav = 0.06 * np.sin((g.y + g.x) * 6 + rl.uniform(0, 6.3))
         region = np.clip((ext - coord + wav) / (4 * g.px) + 0.5, 0, 1)
         hema = hema * (1 - region) + region * h2 * _nuclei(g, rl, *spec, cfg.min_px)
@@ -347,7 +362,7 @@ def _fundus(g, finds, cfg, ra):
         cy = (-0.42 if f['location'].startswith('supero') else 0.42) + rl.uniform(-.06, .06)
         cx = (-0.45 if f['location'].endswith('temporal') else 0.78 - abs(cy)) + rl.uniform(-.06, .06)
         micro = f['finding'] == 'microaneurysms'
-        r = g.rad(_SPEC[('fundus', f['finding'])]['px'] * _SIZE_F[f['size']] / 2, cfg.min_px / 2)
+        r = g.rad(_SPEC[('fundus', f['finding'])]['px'] * _SIZE_F[f['size']], cfg.min_px)
         col = [0.42, 0.02, 0.03] if micro else [1.0, 0.93, 0.45]
         dots = 0
         for _ in range(f['count']):
@@ -404,6 +419,51 @@ class SynthImage:
         self.labels, self.cfg, self.seed, self.index = labels, cfg, seed, index
     def __call__(self) -> np.ndarray: return render_synth(self.labels, self.cfg, self.seed, self.index)
     def __repr__(self): return f'SynthImage(seed={self.seed}, index={self.index}, {self.labels["modality"]}, {self.cfg.image_size}px)'
+    def _key(self): return (self.seed, self.index, self.cfg, json.dumps(self.labels, sort_keys=True))
+    def __eq__(self, other): return isinstance(other, SynthImage) and self._key() == other._key()   # same sample: same pixels
+    def __hash__(self): return hash(self._key())
+
+# %% ../nbs/02_synth.ipynb #107a5c32
+def _changed(labels: dict, cfg: SynthConfig, seed: int, index: int) -> tuple[np.ndarray, np.ndarray]:
+    "The abnormal image (float) and |its difference| (summed over channels) from the normal image with the same anatomy and noise."
+    normal = dict(labels, **_NORMAL, n_findings=0)
+    a, b = (render_synth(l, cfg, seed, index).astype(float) for l in (labels, normal))
+    d = np.abs(a - b)
+    return a, (d.sum(-1) if d.ndim == 3 else d)
+
+def _nuclei_size(img: np.ndarray, where: np.ndarray, what: str) -> float:
+    "Nucleus spacing (sqrt(area / count)) or diameter (2 x median distance-transform peak) of the nuclei in `where`."
+    red = img[..., 0]                                               # haematoxylin absorbs red, eosin barely
+    mask = (red < (red.max() + red.min()) / 2) & where
+    dt = ndimage.distance_transform_edt(mask)
+    peaks, n = ndimage.label((dt == ndimage.maximum_filter(dt, 3)) & (dt >= 1))
+    if what == 'spacing': return float(np.sqrt(where.sum() / max(n, 1)))
+    return 2 * float(np.median(ndimage.maximum(dt, peaks, range(1, n + 1))))
+
+def measure_cue(modality: str, finding: str,  # which finding
+                size: str = 'large',  # 'small' or 'large' (ignored where the size does not scale the cue)
+                image_size: int = 224,  # render at this side
+                difficulty: str | SynthConfig = 'tiny',  # the config (its noise is turned off for the measurement)
+                samples: int = 2,  # anatomies (sample indices) per location
+               ) -> dict:
+    "The rendered size (px) of a finding's cue, measured as `FINDINGS.measured_as` says (median over samples x locations), and the changed area."
+    sp = _SPEC[(modality, finding)]
+    cfg = dataclasses.replace(get_synth_config(difficulty, image_size), noise=0.0)
+    how, S = _MEASURED_AS.get(finding, 'width'), image_size
+    sizes, areas = [], []
+    for loc in sp['locations'] if how in ('width', 'height') else sp['locations'][:1]:
+        for index in range(samples):
+            labels = dict(modality=modality, finding=finding, location=loc, size=size if size in sp['sizes'] else sp['sizes'][-1],
+                          count=1, severity='severe', n_findings=1)
+            img, d = _changed(labels, cfg, 0, index)
+            blur = max(sp['px'] / 12, 0.5) if how in ('width', 'height') else 2 * sp['px']   # texture: smooth over its period
+            d = ndimage.gaussian_filter(d, blur * S / 224)
+            region = d > d.max() / 2
+            areas.append(int(region.sum()))
+            if how == 'width': sizes.append(max(np.ptp(np.nonzero(r)[0]) + 1 for r in region if r.any()))
+            elif how == 'height': sizes.append(np.ptp(np.nonzero(region.any(1))[0]) + 1)
+            else: sizes.append(_nuclei_size(img, ndimage.binary_erosion(region, iterations=max(1, S // 16)), how))
+    return dict(px=float(np.median(sizes)), area=float(np.median(areas)))
 
 # %% ../nbs/02_synth.ipynb #74b78484
 _NAMED = {  # opening sentences that name the modality (used with probability cfg.p_named)
@@ -540,38 +600,75 @@ def synth_sample(index: int,  # which sample (0-based)
     return Record(f'synth-{index:06d}', SynthImage(labels, cfg, int(seed), int(index)), report, m, labels,
                   synth_split(index, seed, valid_pct, test_pct), meta)
 
+class SynthRecords(collections.abc.Sequence):
+    "A lazy MedSynth set: a read-only sequence whose record `i` is generated (`synth_sample`) when it is read."
+    def __init__(self, n: int, seed: int = 0, difficulty: str | SynthConfig = 'tiny', image_size: int | None = 64,
+                 valid_pct: float = 0.1, test_pct: float = 0.1, indices: range | None = None):
+        _check_args(n, seed, valid_pct, test_pct)
+        get_synth_config(difficulty)   # fail early on a bad name
+        self.n, self.seed, self.difficulty, self.image_size, self.valid_pct, self.test_pct = int(n), int(seed), difficulty, image_size, valid_pct, test_pct
+        self.indices = range(self.n) if indices is None else indices
+    def __len__(self): return len(self.indices)
+    def __getitem__(self, i):
+        if isinstance(i, slice): return SynthRecords(self.n, self.seed, self.difficulty, self.image_size, self.valid_pct, self.test_pct, self.indices[i])
+        return synth_sample(self.indices[i], self.seed, self.difficulty, self.image_size, self.valid_pct, self.test_pct)
+    def __repr__(self):
+        sel = '' if self.indices == range(self.n) else f', indices {self.indices.start}..{self.indices.stop - 1} step {self.indices.step}'
+        return f'SynthRecords({len(self)} records, seed={self.seed}, difficulty={self.difficulty!r}, {self.image_size}px{sel})'
+
 def synth_records(n: int,  # number of samples
                   seed: int = 0,  # same seed → same set (images, reports, labels, splits)
                   difficulty: str | SynthConfig = 'tiny',  # 'tiny', 'default', 'hard' or a SynthConfig
                   image_size: int | None = 64,  # image side (None: the config's)
                   valid_pct: float = 0.1,  # share of samples in 'valid'
                   test_pct: float = 0.1,  # share of samples in 'test'
-                 ) -> list[Record]:
-    "The MedSynth set: `n` records with lazy images, structured labels, balanced modalities and filled splits."
-    _check_args(n, seed, valid_pct, test_pct)
-    get_synth_config(difficulty)   # fail early on a bad name
-    return [synth_sample(i, seed, difficulty, image_size, valid_pct, test_pct) for i in range(n)]
+                 ) -> SynthRecords:
+    "The MedSynth set: `n` records (generated when read) with lazy images, structured labels, balanced modalities and filled splits."
+    return SynthRecords(n, seed, difficulty, image_size, valid_pct, test_pct)
 
 # %% ../nbs/02_synth.ipynb #f3989b35
+def _pick_rows(records, per_modality: int) -> list:
+    "Per modality, up to `per_modality` records: the first of each abnormal finding, then the first normal, then the rest."
+    rows = []
+    for m in range(len(MODALITIES)):
+        recs, seen, first = [r for r in records if r.modality == m], set(), []
+        for r in sorted(recs, key=lambda r: r.labels.get('finding') == 'normal'):   # stable: abnormal first, in order
+            if r.labels.get('finding') not in seen: seen.add(r.labels.get('finding')); first.append(r)
+        rows.append((first + [r for r in recs if r not in first])[:per_modality])
+    return rows
+
 def show_synth(records: list,  # MedSynth (or any) records with array / callable images
-               per_modality: int = 4,  # columns: samples per modality
-               chars: int = 70,  # report characters shown under each image
-               dpi: int = 70,  # figure resolution
+               per_modality: int = 3,  # samples per modality (one row per modality)
+               image_in: float = 1.5,  # image side in inches (at `dpi` 72, 1.5 in = 108 px; use ~3.1 to see 224² pixels)
+               chars: int = 48,  # report line width (characters)
+               fontsize: float = 6.5,  # report font size (points)
+               dpi: int = 72,  # figure resolution
               ):
-    "A grid with one row per modality: each sample's image, finding and the start of its report."
+    "A grid with one row per modality: each sample's image beside its attributes and its full report."
     import matplotlib.pyplot as plt, textwrap
-    from medmoe.reports import extract_sections
-    rows = [[r for r in records if r.modality == m][:per_modality] for m in range(len(MODALITIES))]
-    fig, axs = plt.subplots(len(rows), per_modality, figsize=(2.6 * per_modality, 2.9 * len(rows)), dpi=dpi, squeeze=False)
-    for ax_row, recs, m in zip(axs, rows, MODALITIES):
-        for j, ax in enumerate(ax_row):
-            ax.axis('off')
+    rows = _pick_rows(records, per_modality)
+    def text(r):
+        l = r.labels
+        attrs = ' · '.join(str(l[a]) for a in ('finding', 'location', 'size', 'count', 'severity') if a in l and l[a] not in ('none', 0))
+        extra = [l[f'finding_{j}'] for j in range(2, 1 + l.get('n_findings', 0))]
+        head = textwrap.wrap(f'{r.id}  [{attrs}' + ''.join(f' + {x}' for x in extra) + ']', chars)
+        return '\n'.join(head + [w for line in r.report.split('\n') for w in textwrap.wrap(line, chars)])
+    texts = [[text(r) for r in recs] for recs in rows]
+    line_in = fontsize * 1.3 / 72
+    heights = [max([image_in + 0.2] + [t.count('\n') * line_in + 0.3 for t in ts]) for ts in texts]
+    text_in = chars * fontsize * 0.6 / 72 + 0.15
+    fig = plt.figure(figsize=(per_modality * (image_in + text_in), sum(heights)), dpi=dpi)
+    gs = fig.add_gridspec(len(rows), 2 * per_modality, height_ratios=heights, width_ratios=[image_in, text_in] * per_modality,
+                          left=0.005, right=0.995, top=1 - 0.2 / sum(heights), bottom=0.005, wspace=0.04, hspace=0.1)
+    for i, (recs, ts, m) in enumerate(zip(rows, texts, MODALITIES)):
+        for j in range(per_modality):
+            ax, tx = fig.add_subplot(gs[i, 2 * j]), fig.add_subplot(gs[i, 2 * j + 1])
+            ax.axis('off'); tx.axis('off')
             if j >= len(recs): continue
             r = recs[j]; img = r.image() if callable(r.image) else r.image
-            ax.imshow(img, cmap='gray', vmin=0, vmax=255)
-            text = extract_sections(r.report, ('impression',)) or r.report
-            ax.set_title(f"{MODALITY_NAMES[m]}: {r.labels.get('finding', '')}\n" + '\n'.join(textwrap.wrap(text[:chars], 34)), fontsize=7)
-    fig.tight_layout()
+            ax.imshow(img, cmap='gray', vmin=0, vmax=255, interpolation='nearest', aspect='equal')
+            ax.set_anchor('N'); ax.set_title(MODALITY_NAMES[m], fontsize=fontsize + 1, loc='left', pad=2)
+            tx.text(0, 1, ts[j], va='top', ha='left', fontsize=fontsize, family='monospace', transform=tx.transAxes)
     return fig
 
 # %% ../nbs/02_synth.ipynb #fa029a13
@@ -590,7 +687,7 @@ def _alternatives(labels: dict, attribute: str) -> list:
 def distractor(rec: Record,  # a MedSynth record (from `synth_records`, `synth_sample` or a manifest `write_synth` wrote)
                attribute: str | None = None,  # 'finding', 'location', 'size', 'count' or 'severity'; None: any that can change
                seed: int = 0,  # picks the attribute and the new value
-               cfg: SynthConfig | str | None = None,  # report/image settings when `rec.image` is not a `SynthImage` (default 'tiny')
+               cfg: SynthConfig | str | None = None,  # settings when `rec.image` is not a `SynthImage` (None: the preset in `rec.meta['difficulty']`)
               ) -> Record:
     "A hard negative: `rec` with exactly one attribute of its primary finding changed, report (and image) regenerated."
     if attribute is not None and attribute not in _ATTRS: raise ValueError(f'attribute must be one of {_ATTRS}, got {attribute!r}')
@@ -600,14 +697,19 @@ def distractor(rec: Record,  # a MedSynth record (from `synth_records`, `synth_s
     options = {a: _alternatives(labels, a) for a in ([attribute] if attribute else _ATTRS)}
     options = {a: v for a, v in options.items() if v}
     if not options: raise ValueError(f'record {rec.id!r}: {attribute!r} cannot change alone ({labels["modality"]} {labels["finding"]!r} allows one value)')
-    idx = rec.meta.get('index', int(rec.id.rsplit('-', 1)[-1]) if rec.id.rsplit('-', 1)[-1].isdigit() else 0)
-    rseed = rec.meta.get('seed', 0)
+    meta, tail = rec.meta, rec.id.rsplit('-', 1)[-1]
+    idx = int(meta['index']) if 'index' in meta else int(tail) if tail.isdigit() else 0   # a manifest keeps them (as text)
+    rseed = int(meta.get('seed', 0))
     rng = _rng(seed, idx, 6)
     a = list(options)[int(rng.integers(len(options)))]
     new = dict(labels, **{a: options[a][int(rng.integers(len(options[a])))]})
     synth = isinstance(rec.image, SynthImage)
-    c = rec.image.cfg if synth else get_synth_config(cfg or 'tiny')
-    named = rec.meta['named'] if 'named' in rec.meta else any(s in rec.report for s in _NAMED[labels['modality']])
+    if synth: c = rec.image.cfg
+    elif cfg is not None: c = get_synth_config(cfg)
+    elif meta.get('difficulty', 'tiny') in SYNTH_PRESETS: c = get_synth_config(meta.get('difficulty', 'tiny'))
+    else: raise ValueError(f"record {rec.id!r} was made with a custom SynthConfig: pass cfg= (medsynth.json beside its manifest holds it)")
+    named = (str(meta['named']).strip().lower() in ('true', '1') if 'named' in meta
+             else any(s in rec.report for s in _NAMED[labels['modality']]))
     report, _ = synth_report(new, _rng(rseed, idx, 5), c, named=named)
     image = SynthImage(new, c, rec.image.seed, rec.image.index) if synth else None
     return dataclasses.replace(rec, id=f'{rec.id}~{a}', image=image, report=report, labels=new,
@@ -622,7 +724,7 @@ def write_synth(out_dir: str | Path,  # folder to write (created); holds images/
                 valid_pct: float = 0.1, test_pct: float = 0.1,  # split shares
                 progress: bool = False,  # show a progress bar
                ) -> Path:
-    "Write MedSynth as PNGs plus `manifest.csv` (id, image, report, modality, split, labels JSON); returns the manifest's path."
+    "Write MedSynth as PNGs plus `manifest.csv` (id, image, report, modality, split, labels JSON, seed, index, named, difficulty); returns its path."
     recs = synth_records(n, seed, difficulty, image_size, valid_pct, test_pct)
     out = Path(out_dir); (out / 'images').mkdir(parents=True, exist_ok=True)
     if progress:
@@ -633,7 +735,8 @@ def write_synth(out_dir: str | Path,  # folder to write (created); holds images/
     for r in it:
         rel = f'images/{r.id}.png'
         Image.fromarray(r.image()).save(out / rel)
-        rows.append(dict(id=r.id, image=rel, report=r.report, modality=r.modality_name, split=r.split, labels=json.dumps(r.labels)))
+        rows.append(dict(id=r.id, image=rel, report=r.report, modality=r.modality_name, split=r.split, labels=json.dumps(r.labels),
+                         **{k: r.meta[k] for k in ('seed', 'index', 'named', 'difficulty')}))
     cfg = get_synth_config(difficulty, image_size)
     info = dict(generator='medmoe.synth', n=n, seed=seed, difficulty=difficulty if isinstance(difficulty, str) else 'custom',
                 valid_pct=valid_pct, test_pct=test_pct, config=asdict(cfg))
