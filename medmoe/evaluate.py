@@ -4,7 +4,7 @@
 
 # %% ../nbs/10b_evaluate.ipynb #a5fd48f2
 from __future__ import annotations
-import json, time
+import json, os, time
 from pathlib import Path
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Callable
@@ -43,7 +43,7 @@ def eval_records(data,  # 'synth', a manifest path, a folder with manifest.csv, 
     from medmoe.sources import split_records
     if isinstance(data, (str, Path)) and is_shard_spec(str(data)):
         raise ValueError(f"data {str(data)!r}: webdataset shards are streamed, not listed; evaluate on a manifest of the held-out items")
-    recs = list(data) if isinstance(data, (list, tuple)) else load_records(data, cfg, on_error)
+    recs = load_records(data, cfg, on_error) if isinstance(data, (str, os.PathLike)) else list(data)  # a path/name, or records (any sequence, e.g. SynthRecords)
     if not recs: raise ValueError(f"data {data if isinstance(data, (str, Path)) else '<records>'!s}: no records")
     if any(r.split is None for r in recs): recs = split_records(recs, cfg.data.valid_pct, cfg.data.test_pct, cfg.train.seed)
     return recs
