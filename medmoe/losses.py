@@ -22,10 +22,10 @@ def dist_info() -> tuple[int, int]:
     return 0, 1
 
 class _GatherWithGrad(torch.autograd.Function):
-    "all_gather along dim 0; backward = all_reduce(sum) of the gradient, then this rank's slice."
+    "all_gather along dim 0 (equal shapes); backward = all_reduce(sum) of the gradient, then this rank's rows."
     @staticmethod
     def forward(ctx, x):
-        ctx.rank, ctx.world = dist.get_rank(), dist.get_world_size()
+        ctx.rank, ctx.world, ctx.m = dist.get_rank(), dist.get_world_size(), x.shape[0]
         parts = [torch.empty_like(x) for _ in range(ctx.world)]
         dist.all_gather(parts, x.contiguous())
         return torch.cat(parts, 0)
@@ -34,19 +34,41 @@ class _GatherWithGrad(torch.autograd.Function):
     def backward(ctx, grad):
         grad = grad.contiguous().clone()
         dist.all_reduce(grad, op=dist.ReduceOp.SUM)
-        return grad.chunk(ctx.world, 0)[ctx.rank]
+        return grad.narrow(0, ctx.rank * ctx.m, ctx.m)
 
-def gather_with_grad(x: Tensor,  # [b, ...] this rank's rows (same shape on every rank)
-                    ) -> Tensor:  # [W·b, ...] all ranks' rows in rank order
+def _all_sizes(device: torch.device, *vals: int) -> list[tuple[int, ...]]:
+    "Every rank's `vals` (e.g. its row and word counts) in rank order: one small all_gather."
+    t = torch.tensor(vals, dtype=torch.long, device=device)
+    parts = [torch.empty_like(t) for _ in range(dist_info()[1])]
+    dist.all_gather(parts, t)
+    return [tuple(p.tolist()) for p in parts]
+
+def _pad_rows(x: Tensor, m: int) -> Tensor: return x if x.shape[0] == m else torch.cat([x, x.new_zeros(m - x.shape[0], *x.shape[1:])])
+
+def _drop_padding(x: Tensor, sizes: list[int]) -> Tensor:
+    "[W·m, ...] gathered padded rows -> [Σ sizes, ...] the real ones."
+    m = max(sizes)
+    if all(s == m for s in sizes): return x
+    keep = torch.cat([torch.arange(r * m, r * m + s, device=x.device) for r, s in enumerate(sizes)])
+    return x.index_select(0, keep)
+
+def _rows(x: Tensor, sizes) -> list[int]: return [s[0] for s in _all_sizes(x.device, x.shape[0])] if sizes is None else list(sizes)
+
+def gather_with_grad(x: Tensor,  # [b, ...] this rank's rows (b may differ between ranks)
+                     sizes: list[int] | None = None,  # every rank's b; None = gather them (one extra all_gather)
+                    ) -> Tensor:  # [Σ b, ...] all ranks' rows in rank order
     "All ranks' `x` concatenated along dim 0, differentiable w.r.t. the local shard; `x` itself on a single process."
-    return x if dist_info()[1] == 1 else _GatherWithGrad.apply(x)
+    if dist_info()[1] == 1: return x
+    sizes = _rows(x, sizes)
+    return _drop_padding(_GatherWithGrad.apply(_pad_rows(x, max(sizes))), sizes)
 
-def _gather_nograd(x: Tensor) -> Tensor:
-    rank, world = dist_info()
-    if world == 1: return x
-    parts = [torch.empty_like(x) for _ in range(world)]
-    dist.all_gather(parts, x.contiguous())
-    return torch.cat(parts, 0)
+def _gather_nograd(x: Tensor, sizes: list[int] | None = None) -> Tensor:
+    if dist_info()[1] == 1: return x
+    sizes = _rows(x, sizes)
+    x = _pad_rows(x, max(sizes)).contiguous()
+    parts = [torch.empty_like(x) for _ in sizes]
+    dist.all_gather(parts, x)
+    return _drop_padding(torch.cat(parts, 0), sizes)
 
 # %% ../nbs/06_losses.ipynb #4cce6384
 def _scale(temperature, logit_scale):
@@ -60,6 +82,12 @@ def _symmetric_ce(rows: Tensor, cols: Tensor, offset: int = 0) -> Tensor:
     "Mean of the cross-entropies of `rows` [b, B] and `cols` [b, B] towards targets offset..offset+b."
     labels = torch.arange(rows.shape[0], device=rows.device) + offset
     return (F.cross_entropy(rows, labels) + F.cross_entropy(cols, labels)) / 2
+
+def _rank_ce(rows: Tensor, cols: Tensor, offset: int, total: int) -> Tensor:
+    "This rank's share of the symmetric cross-entropy of a `total`-row batch: W/total x the sum over its rows (see Under DDP)."
+    labels = torch.arange(rows.shape[0], device=rows.device) + offset
+    ce = F.cross_entropy(rows, labels, reduction='sum') + F.cross_entropy(cols, labels, reduction='sum')
+    return ce * (dist_info()[1] / (2 * max(total, 1)))
 
 def global_contrastive_loss(img: Tensor,  # [B, D] image embeddings (any norm)
                             txt: Tensor,  # [B, D] report embeddings, row i pairs with image i
@@ -76,8 +104,9 @@ def global_contrastive_loss(img: Tensor,  # [B, D] image embeddings (any norm)
     if world == 1:
         logits = scale * img @ txt.T
         return _symmetric_ce(logits, logits.T)
-    all_img, all_txt = gather_with_grad(img), gather_with_grad(txt)
-    return _symmetric_ce(scale * img @ all_txt.T, scale * txt @ all_img.T, offset=rank * img.shape[0])
+    sizes = _rows(img, None)
+    all_img, all_txt = gather_with_grad(img, sizes), gather_with_grad(txt, sizes)
+    return _rank_ce(scale * img @ all_txt.T, scale * txt @ all_img.T, sum(sizes[:rank]), sum(sizes))
 
 # %% ../nbs/06_losses.ipynb #6fc860a7
 def local_block_scores(words: Tensor,  # [c, N, D] words of c captions
@@ -157,15 +186,16 @@ def local_contrastive_loss(words: Tensor,  # [B, N, D] word features of the repo
         S = _local_scores(words, word_mask, regions, temp1, temp2, chunk, checkpoint, block) * temp3  # [caption, image]
         return _symmetric_ce(S, S.T)
     # all reports against this rank's images (words are small to gather, regions are not), then share the columns
-    b, lo = regions.shape[0], rank * regions.shape[0]
-    n = torch.tensor([words.shape[1]], device=words.device)
-    dist.all_reduce(n, op=dist.ReduceOp.MAX)  # ranks pad their reports to different lengths: pad to the longest (masked)
-    if int(n) > words.shape[1]:
-        pad = int(n) - words.shape[1]
+    sizes = _all_sizes(words.device, words.shape[0], words.shape[1])  # every rank's (reports, words per report)
+    rows, n = [s[0] for s in sizes], max(s[1] for s in sizes)
+    b, lo, total = rows[rank], sum(rows[:rank]), sum(rows)
+    if total == 0: return (words.sum() + regions.sum()) * 0.  # every rank empty: nothing to contrast
+    if n > words.shape[1]:  # ranks pad their reports to different lengths: pad to the longest (masked)
+        pad = n - words.shape[1]
         words, word_mask = F.pad(words, (0, 0, 0, pad)), F.pad(word_mask, (0, pad), value=False)
-    cols = _local_scores(gather_with_grad(words), _gather_nograd(word_mask), regions, temp1, temp2, chunk, checkpoint, block)
-    St = gather_with_grad(cols.T.contiguous()) * temp3  # [image, caption], all B x B
-    return _symmetric_ce(St[lo:lo + b], St[:, lo:lo + b].T, offset=lo)
+    cols = _local_scores(gather_with_grad(words, rows), _gather_nograd(word_mask, rows), regions, temp1, temp2, chunk, checkpoint, block)
+    St = gather_with_grad(cols.T.contiguous(), rows) * temp3  # [image, caption], all B x B
+    return _rank_ce(St[lo:lo + b], St[:, lo:lo + b].T, lo, total)
 
 # %% ../nbs/06_losses.ipynb #f7862ab4
 def word_region_attention(words: Tensor,  # [B, N, D] word features
