@@ -13,15 +13,25 @@ from . import __version__
 from .core import MedMoEConfig, PRESETS, get_preset, ConfigError
 
 # %% ../nbs/11_cli.ipynb #1f722cd9
+_LITERALS = {'true': True, 'false': False, 'none': None, 'null': None}
+
+def _parse_value(raw: str):
+    "One `--set` value: a bool/None literal (any case), an int, a float, JSON, else the text itself."
+    s = raw.strip()
+    if s.lower() in _LITERALS: return _LITERALS[s.lower()]
+    for number in (int, float):
+        try: return number(s)
+        except ValueError: pass
+    try: return json.loads(s)
+    except json.JSONDecodeError: return raw
+
 def parse_overrides(items: list[str] | None) -> dict:
-    "Turn ['moe.grid=28', 'text.freeze=true'] into {'moe.grid': 28, 'text.freeze': True}."
+    "Turn ['moe.grid=28', 'text.freeze=True'] into {'moe.grid': 28, 'text.freeze': True}."
     out = {}
     for item in items or []:
         if '=' not in item: raise ConfigError(f"--set expects section.field=value, got {item!r}")
         key, raw = item.split('=', 1)
-        try: value = json.loads(raw)
-        except json.JSONDecodeError: value = raw
-        out[key.strip()] = value
+        out[key.strip()] = _parse_value(raw)
     return out
 
 def load_config(preset: str | None = 'tiny', config: str | None = None, overrides: list[str] | None = None) -> MedMoEConfig:
@@ -53,10 +63,9 @@ def cmd_synth(args) -> dict:
 def _train_overrides(args) -> dict:
     ov = {}
     for flag, key in (('epochs', 'train.epochs'), ('bs', 'train.batch_size'), ('lr', 'train.lr'), ('precision', 'train.precision'),
-                      ('device', 'train.device'), ('on_error', 'data.on_error'), ('seed', 'train.seed')):
+                      ('device', 'train.device'), ('on_error', 'data.on_error'), ('seed', 'train.seed'), ('compile', 'train.compile')):
         v = getattr(args, flag)
         if v is not None: ov[key] = v
-    if args.compile: ov['train.compile'] = True
     return ov
 
 def cmd_train(args) -> dict:
@@ -65,8 +74,8 @@ def cmd_train(args) -> dict:
     cfg = load_config(args.preset, args.config, args.set)
     ov = _train_overrides(args)
     if ov: cfg = cfg.replace(**ov)
-    return train(cfg, args.data, args.out, resume=args.resume, valid_data=args.valid_data, early_stop=args.early_stop,
-                 stop_after=args.stop_after, wandb=args.wandb, progress=not args.quiet)
+    return train(cfg, args.data, args.out, resume=args.resume, overwrite=args.overwrite, valid_data=args.valid_data,
+                 early_stop=args.early_stop, stop_after=args.stop_after, wandb=args.wandb, progress=not args.quiet)
 
 # %% ../nbs/11_cli.ipynb #dffea162
 def cmd_eval(args) -> dict:
@@ -119,8 +128,9 @@ def _add_train_parser(sub):
     p.add_argument('--lr', type=float, default=None); p.add_argument('--seed', type=int, default=None)
     p.add_argument('--precision', choices=['fp32', 'bf16', 'fp16'], default=None)
     p.add_argument('--device', default=None, help="'auto', 'cpu', 'cuda', 'cuda:1', 'mps'")
-    p.add_argument('--compile', action='store_true', help='torch.compile the model')
+    p.add_argument('--compile', action=argparse.BooleanOptionalAction, default=None, help='torch.compile the model, or not (default: the config)')
     p.add_argument('--resume', action='store_true', help='continue from OUT/checkpoints/last.pt')
+    p.add_argument('--overwrite', action='store_true', help='replace a run already in OUT (its checkpoints, model, metrics, figures)')
     p.add_argument('--stop-after', type=int, default=None, help='stop after this many epochs of the run (resume later)')
     p.add_argument('--early-stop', type=int, default=None, metavar='PATIENCE', help='early stopping on valid_loss')
     p.add_argument('--on-error', choices=['raise', 'skip'], default=None, help='bad images/reports: stop, or skip and count them')
@@ -197,7 +207,7 @@ def main(argv: list[str] | None = None):
     try: args.func(args)
     except ConfigError as e:
         print(f"medmoe {args.command}: configuration error: {e}", file=sys.stderr); return 2
-    except (FileNotFoundError, ValueError) as e:
+    except (FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"medmoe {args.command}: error: {e}", file=sys.stderr); return 1
     except BrokenPipeError:  # output piped into e.g. `head`, which closed early: not an error
         import os

@@ -4,10 +4,11 @@
 
 # %% auto #0
 __all__ = ['CKPT_VERSION', 'medmoe_opt_func', 'param_groups', 'Autocast', 'precision_callbacks', 'RunScheduler',
-           'schedule_scheds', 'PlateauLR', 'RoutingStats', 'RouterAccuracy', 'RetrievalR1', 'save_checkpoint',
-           'load_checkpoint', 'restore_checkpoint', 'Checkpointer', 'init_distributed', 'shard_dataloader',
-           'DDPCallback', 'medmoe_learner', 'quiet', 'fit_medmoe', 'routing_accuracy', 'report_experts',
-           'heldout_metrics', 'evaluate_heldout', 'is_shard_spec', 'load_records', 'train', 'format_summary']
+           'schedule_scheds', 'PlateauLR', 'EarlyStopping', 'RoutingStats', 'RouterAccuracy', 'RetrievalR1',
+           'save_checkpoint', 'load_checkpoint', 'restore_checkpoint', 'Checkpointer', 'init_distributed',
+           'shard_dataloader', 'DDPCallback', 'SyncValidMetrics', 'medmoe_learner', 'quiet', 'fit_medmoe',
+           'routing_accuracy', 'report_experts', 'heldout_metrics', 'evaluate_heldout', 'is_shard_spec', 'load_records',
+           'train', 'format_summary']
 
 # %% ../nbs/08_train.ipynb #896ee568
 import json, math, os, shutil, sys, time, warnings
@@ -18,10 +19,10 @@ import numpy as np
 import torch, torch.distributed as dist
 from torch import nn, Tensor
 from fastcore.basics import store_attr
-from fastai.learner import Learner, Metric
+from fastai.learner import Learner, Metric, AvgLoss, AvgMetric
 from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.schedule import ParamScheduler, combined_cos, SchedCos, SchedLin, combine_scheds
-from fastai.callback.tracker import TrackerCallback, EarlyStoppingCallback
+from fastai.callback.tracker import TrackerCallback
 from fastai.callback.training import GradientClip, GradientAccumulation
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.optimizer import OptimWrapper
@@ -91,29 +92,54 @@ def schedule_scheds(cfg: MedMoEConfig) -> dict | None:
     if t.schedule == 'cosine': return {'lr': combine_scheds([0.05, 0.95], [SchedLin(lr / 100, lr), SchedCos(lr, lr / 100)])}
     return None  # 'constant', and 'plateau' (a tracker lowers it)
 
-class PlateauLR(TrackerCallback):
+class _FitEpochs:
+    "Mixin: `self._trained` tells an epoch of a fit (it trained) from a `learn.validate()` pass, which also runs the epoch events."
+    def before_epoch(self): self._trained = False
+    def before_train(self): self._trained = True
+
+class PlateauLR(_FitEpochs, TrackerCallback):
     "Divide the learning rate by `factor` when `monitor` has not improved for `patience` epochs; works with `OptimWrapper`."
     order = TrackerCallback.order + 2
-    def __init__(self, monitor='valid_loss', patience: int = 1, factor: float = 10., min_lr: float = 0.):
+    def __init__(self,
+                 monitor: str = 'valid_loss',  # a column of the recorder
+                 patience: int = 1,  # epochs without improvement before the rate drops
+                 factor: float = 10.,  # the rate is divided by this
+                 min_lr: float = 0.):  # ... but not below this
         super().__init__(monitor=monitor); self.patience, self.factor, self.min_lr, self.wait = patience, factor, min_lr, 0
-    def before_fit(self): super().before_fit()
     def after_epoch(self):
+        if not self._trained: return
         super().after_epoch()
         if self.new_best: self.wait = 0; return
         self.wait += 1
         if self.wait >= self.patience:
             self.opt.set_hyper('lr', [max(h['lr'] / self.factor, self.min_lr) for h in self.opt.hypers]); self.wait = 0
 
+class EarlyStopping(_FitEpochs, TrackerCallback):
+    "Set `stop` when `monitor` has not improved for `patience` epochs; `Checkpointer` ends the fit once the epoch is recorded and saved."
+    order = TrackerCallback.order + 3
+    def __init__(self,
+                 monitor: str = 'valid_loss',  # a column of the recorder
+                 patience: int = 1,  # epochs without improvement before stopping
+                 min_delta: float = 0.):  # smaller changes are not improvements
+        super().__init__(monitor=monitor, min_delta=min_delta); self.patience, self.wait, self.stop = patience, 0, False
+    def before_fit(self): self.wait, self.stop = 0, False; super().before_fit()
+    def after_epoch(self):
+        if not self._trained: return
+        super().after_epoch()
+        self.wait = 0 if self.new_best else self.wait + 1
+        self.stop = self.wait >= self.patience
+
 # %% ../nbs/08_train.ipynb #176d977e
 def _out(learn): return learn.pred
 
-class RoutingStats(Callback):
-    "Per-epoch confusion counts [modality (+ unknown), expert] of the top-1 routing, for train and valid."
+class RoutingStats(_FitEpochs, Callback):
+    "Per-epoch confusion counts [modality (+ unknown), expert] of the top-1 routing, for train and valid (summed over ranks)."
     order, run_valid = 90, True
     def __init__(self): self.history = []
     def before_epoch(self):
+        super().before_epoch()
         K = self.learn.medmoe_cfg.moe.num_experts
-        self.counts = {'train': torch.zeros(len(MODALITIES) + 1, K, dtype=torch.long), 'valid': torch.zeros(len(MODALITIES) + 1, K, dtype=torch.long)}
+        self.counts = {s: torch.zeros(len(MODALITIES) + 1, K, dtype=torch.long) for s in ('train', 'valid')}
     def after_batch(self):
         out, mod = _out(self.learn), self.yb[0]
         if out is None or len(mod) == 0: return
@@ -121,7 +147,8 @@ class RoutingStats(Callback):
         m = mod.detach().cpu().clone(); m[m < 0] = len(MODALITIES)
         self.counts['train' if self.training else 'valid'].index_put_((m, e), torch.ones_like(e), accumulate=True)
     def after_epoch(self):
-        self.history.append({k: v.tolist() for k, v in self.counts.items()})
+        if not self._trained: return  # a `learn.validate()` pass, not an epoch of the fit
+        self.history.append({k: _sum_ranks(v).tolist() for k, v in self.counts.items()})
 
 class RouterAccuracy(Metric):
     "Share of labelled samples whose top-1 expert is their modality's expert (`moe.expert_of_modality`)."
@@ -131,6 +158,7 @@ class RouterAccuracy(Metric):
         t = router_targets(mod.to(out['expert_idx'].device), learn.medmoe_cfg.moe)
         ok = t >= 0
         self.hit += int((out['expert_idx'][:, 0][ok] == t[ok]).sum()); self.n += int(ok.sum())
+    def sync(self): self.hit, self.n = _sum_ranks(torch.tensor([self.hit, self.n])).tolist()  # under DDP: all ranks' counts
     @property
     def value(self): return self.hit / self.n if self.n else float('nan')
     @property
@@ -143,6 +171,9 @@ class RetrievalR1(Metric):
         out = _out(learn)
         with torch.no_grad(): v_g = _unwrap(learn.model).encode_image(learn.xb[0]['image'])[0]
         self.img.append(v_g.detach().float().cpu()); self.txt.append(out['txt_emb'].detach().float().cpu())
+    def sync(self):  # under DDP: every rank's embeddings, so the recall is over the whole validation set
+        parts = _gather_ranks([(self.img, self.txt)])
+        self.img, self.txt = [t for i, _ in parts for t in i], [t for _, x in parts for t in x]
     @property
     def value(self):
         if not self.img: return float('nan')
@@ -170,6 +201,14 @@ def _trackers(learn) -> list: return [cb for cb in learn.cbs if isinstance(cb, T
 
 def _unwrap(model: nn.Module) -> nn.Module: return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
 
+def _find_cb(learn, cls): return next((cb for cb in learn.cbs if isinstance(cb, cls)), None)
+
+def _accum_state(learn) -> dict:
+    "GradientAccumulation's item count and, in the middle of a cycle, the gradients summed so far."
+    acc = _find_cb(learn, GradientAccumulation)
+    if acc is None or not getattr(acc, 'count', 0): return dict(count=0, grads=[])
+    return dict(count=int(acc.count), grads=[None if p.grad is None else p.grad.detach().cpu().clone() for p in _unwrap(learn.model).parameters()])
+
 def save_checkpoint(learn: Learner,  # the learner (its model, optimizer, trackers, loaders)
                     path: str | Path,  # file to write (atomically)
                     epoch: int):  # epochs completed since the start of the run
@@ -178,7 +217,9 @@ def save_checkpoint(learn: Learner,  # the learner (its model, optimizer, tracke
     state = dict(version=CKPT_VERSION, epoch=int(epoch), model=_unwrap(learn.model).state_dict(),
                  opt=learn.opt.state_dict(), hypers=[{k: v for k, v in h.items() if isinstance(v, (int, float))} for h in learn.opt.hypers],
                  rng=_safe_rng(), trackers=[dict(best=float(cb.best), wait=int(getattr(cb, 'wait', 0))) for cb in _trackers(learn)],
-                 history=json.dumps(getattr(learn, 'medmoe_history', [])), config=learn.medmoe_cfg.to_json())
+                 accum=_accum_state(learn), history=json.dumps(getattr(learn, 'medmoe_history', [])),
+                 routing=json.dumps(getattr(_find_cb(learn, RoutingStats), 'history', [])), skipped=json.dumps(getattr(learn, 'medmoe_skipped', {})),
+                 stopped_early=int(getattr(learn, 'medmoe_stopped', None) or 0), config=learn.medmoe_cfg.to_json())
     tmp = path.with_name(path.name + '.tmp')
     torch.save(state, tmp)
     os.replace(tmp, path)
@@ -206,36 +247,56 @@ def restore_checkpoint(learn: Learner, state: dict) -> int:
     learn.opt.load_state_dict(state['opt'])
     learn.opt.set_hyper('lr', [h['lr'] for h in state['hypers']])
     learn.medmoe_history = json.loads(state['history'])
-    learn.medmoe_trackers = state['trackers']
+    learn.medmoe_skipped = json.loads(state.get('skipped', '{}'))
+    learn.medmoe_stopped = int(state.get('stopped_early', 0)) or None
+    if (rs := _find_cb(learn, RoutingStats)) is not None: rs.history = json.loads(state.get('routing', '[]'))
+    acc = state.get('accum') or dict(count=0, grads=[])
+    if _find_cb(learn, GradientAccumulation) is None: acc = dict(count=0, grads=[])  # no accumulation in this run: drop a pending one
+    for p, g in zip(model.parameters(), acc['grads']): p.grad = None if g is None else g.to(p.device, p.dtype)
+    learn.medmoe_restore = dict(trackers=state['trackers'], accum_count=int(acc['count']))  # put back by Checkpointer.before_fit
     _restore_rng(state['rng'])
     epoch = int(state['epoch'])
     for dl in (learn.dls.train, learn.dls.valid): set_epoch(dl, epoch)
     return epoch
 
 # %% ../nbs/08_train.ipynb #661a3c4b
-class Checkpointer(Callback):
-    "Record the run's history and write atomic checkpoints after every epoch."
-    order = 100  # after the recorder and the trackers
+def _epoch_skips(dl) -> list:
+    "Ids of the items `dl` skipped in its latest pass (`medmoe.loaders.SkipCounter`)."
+    s = getattr(dl, 'skips', None)
+    return [str(i) for i in s.last] if s is not None else []
+
+class Checkpointer(_FitEpochs, Callback):
+    "Record the run's history and write atomic checkpoints after every epoch; end the fit there when early stopping asks."
+    order = 100  # after the recorder, the trackers and the routing statistics
     def __init__(self, path: str | Path | None, start_epoch: int = 0, keep_all: bool = False, every: int = 1):
         store_attr()
-    def before_epoch(self): self._loss, self._n = 0., 0
+    def before_epoch(self): super().before_epoch(); self._loss, self._n = 0., 0
     def after_batch(self):
         # the epoch's mean training loss (fastai's `train_loss` is smoothed across epochs, so it depends on where a fit started)
         if self.training and len(self.yb[0]): self._loss += float(self.loss.detach()) * len(self.yb[0]); self._n += len(self.yb[0])
     def before_fit(self):
         if not hasattr(self.learn, 'medmoe_history'): self.learn.medmoe_history = []
-        saved = getattr(self.learn, 'medmoe_trackers', None)
-        if saved:
-            for cb, s in zip(_trackers(self.learn), saved): cb.best, cb.wait = s['best'], s['wait']
-            self.learn.medmoe_trackers = None
+        if not hasattr(self.learn, 'medmoe_skipped'): self.learn.medmoe_skipped = {}
+        saved = getattr(self.learn, 'medmoe_restore', None)
+        if saved:  # fastai resets the trackers and the accumulation count in before_fit: put the checkpoint's back
+            for cb, s in zip(_trackers(self.learn), saved['trackers']): cb.best, cb.wait = s['best'], s['wait']
+            if (acc := _find_cb(self.learn, GradientAccumulation)) is not None: acc.count = saved['accum_count']
+            self.learn.medmoe_restore = None
     def after_epoch(self):
+        if not self._trained: return  # a `learn.validate()` pass, not an epoch of the fit
         epoch = self.start_epoch + self.epoch + 1  # epochs completed
+        loss, n = _sum_ranks(torch.tensor([self._loss, self._n], dtype=torch.float64)).tolist()
+        skips = {k: _gather_ranks(_epoch_skips(dl)) for k, dl in (('train', self.dls.train), ('valid', self.dls.valid))}
         rec = dict(zip(self.recorder.metric_names[1:-1], map(_num, self.recorder.values[-1])), epoch=epoch, lr=self.opt.hypers[-1]['lr'])
-        rec['train_loss'] = self._loss / self._n if self._n else None
+        rec.update(train_loss=loss / n if n else None, skipped={k: len(v) for k, v in skips.items()})
         self.learn.medmoe_history.append(rec)
-        if self.path is None or dist_info()[0] != 0 or epoch % self.every: return
-        save_checkpoint(self.learn, Path(self.path) / 'last.pt', epoch)
-        if self.keep_all: shutil.copyfile(Path(self.path) / 'last.pt', Path(self.path) / f'epoch-{epoch}.pt')
+        for k, ids in skips.items(): self.learn.medmoe_skipped[k] = sorted(set(self.learn.medmoe_skipped.get(k, [])) | set(ids))
+        stop = any(getattr(cb, 'stop', False) for cb in _trackers(self.learn))
+        if stop: self.learn.medmoe_stopped = epoch
+        if self.path is not None and dist_info()[0] == 0 and (stop or not epoch % self.every):
+            save_checkpoint(self.learn, Path(self.path) / 'last.pt', epoch)
+            if self.keep_all: shutil.copyfile(Path(self.path) / 'last.pt', Path(self.path) / f'epoch-{epoch}.pt')
+        if stop: raise CancelFitException()  # every rank: the trackers read the same (combined) numbers
 
 def _num(v):
     v = float(v)
@@ -267,16 +328,46 @@ def shard_dataloader(dl, rank: int, world: int):
     dl.get_idxs, dl.n = get_idxs, per
     return dl
 
+def _coll_device() -> torch.device:
+    "Where a collective's tensors must live: the current CUDA device under NCCL, else the CPU."
+    return torch.device('cuda', torch.cuda.current_device()) if dist.get_backend() == 'nccl' else torch.device('cpu')
+
+def _sum_ranks(x: Tensor) -> Tensor:
+    "`x` summed over the ranks (on the CPU); `x` itself on a single process."
+    if dist_info()[1] == 1: return x
+    y = x.to(_coll_device()); dist.all_reduce(y)
+    return y.cpu()
+
+def _gather_ranks(items: list) -> list:
+    "Every rank's `items` (picklable) concatenated in rank order; `items` itself on a single process."
+    if dist_info()[1] == 1: return list(items)
+    parts = [None] * dist_info()[1]; dist.all_gather_object(parts, list(items))
+    return [x for p in parts for x in p]
+
 class DDPCallback(Callback):
-    "Wrap the model in `DistributedDataParallel` for the fit (find_unused_parameters when sparse routing needs it)."
+    "Wrap the model in `DistributedDataParallel` for the fit (with the model's `ddp_kwargs`); average the experts' BatchNorm statistics before validating."
     order = -5
     def before_fit(self):
         m = self.learn.model
         if isinstance(m, nn.parallel.DistributedDataParallel): return
         dev = next(m.parameters()).device
-        self.learn.model = nn.parallel.DistributedDataParallel(m, device_ids=[dev] if dev.type == 'cuda' else None,
-                                                               find_unused_parameters=getattr(m, 'has_unused_parameters', False))
+        kw = getattr(m, 'ddp_kwargs', None) or dict(find_unused_parameters=getattr(m, 'has_unused_parameters', False))
+        self.learn.model = nn.parallel.DistributedDataParallel(m, device_ids=[dev] if dev.type == 'cuda' else None, **kw)
+    def before_validate(self):  # every rank; the checkpoint is written after validation, so it holds the averaged statistics
+        sync = getattr(_unwrap(self.learn.model), 'sync_expert_stats', None)
+        if sync is not None: sync()
     def after_fit(self): self.learn.model = _unwrap(self.learn.model)
+
+class SyncValidMetrics(Callback):
+    "Under DDP, combine the ranks' validation loss and metrics before the recorder reads them, so that every rank sees the same numbers."
+    order = 49  # before the Recorder (50) turns them into the values the trackers (60+) read
+    def after_validate(self):
+        for met in self.recorder._valid_mets:
+            if hasattr(met, 'sync'): met.sync()
+            elif isinstance(met, (AvgLoss, AvgMetric)):
+                total, count = _sum_ranks(torch.tensor([float(met.total), float(met.count)], dtype=torch.float64)).tolist()
+                met.total, met.count = total, int(count)
+            else: raise TypeError(f"SyncValidMetrics: cannot combine metric {met.name!r} ({type(met).__name__}) over the ranks; give it a sync() method")
 
 # %% ../nbs/08_train.ipynb #8d66a7f9
 def medmoe_learner(cfg: MedMoEConfig,  # the experiment config
@@ -297,8 +388,8 @@ def medmoe_learner(cfg: MedMoEConfig,  # the experiment config
     if t.grad_clip: cbs.append(GradientClip(t.grad_clip))
     if t.accum_steps > 1: cbs.append(GradientAccumulation(t.accum_steps * t.batch_size))
     if t.schedule == 'plateau': cbs.append(PlateauLR(patience=1, factor=10.))
-    if early_stop: cbs.append(EarlyStoppingCallback(patience=early_stop))
-    if dist_info()[1] > 1: cbs.append(DDPCallback())
+    if early_stop: cbs.append(EarlyStopping(patience=early_stop))
+    if dist_info()[1] > 1: cbs += [DDPCallback(), SyncValidMetrics()]
     learn = Learner(dls, model, loss_func=MedMoELoss(cfg), opt_func=medmoe_opt_func(cfg), lr=t.lr, wd=[t.weight_decay, 0.],
                     splitter=param_groups, metrics=[RouterAccuracy(), RetrievalR1()], cbs=cbs, wd_bn_bias=True)
     learn.medmoe_cfg = cfg
@@ -408,8 +499,22 @@ def _versions() -> dict:
     return dict(medmoe=__version__, torch=torch.__version__, timm=timm.__version__, transformers=transformers.__version__,
                 fastai=fastai.__version__, python=sys.version.split()[0])
 
-def _skipped(dls) -> dict:
-    return {name: getattr(dl, 'skips', None).total if getattr(dl, 'skips', None) else 0 for name, dl in (('train', dls.train), ('valid', dls.valid))}
+_RUN_FILES = ('checkpoints', 'model', 'figures', 'metrics.json', 'config.json', 'split.csv')
+
+def _prepare_out_dir(out: Path, resume: bool, overwrite: bool, main: bool, world: int):
+    "Refuse to train over an earlier run unless resuming or overwriting it; with `overwrite`, delete that run's files (rank 0)."
+    taken = (out / 'checkpoints' / 'last.pt').exists() or (out / 'metrics.json').exists()
+    if world > 1: taken = bool(_sum_ranks(torch.tensor([int(taken)])).item())  # a rank may not see rank 0's disk: decide together
+    if resume or not taken: return
+    if not overwrite:
+        raise FileExistsError(f"{out} already holds a training run (checkpoints/last.pt or metrics.json): continue it with --resume "
+                              f"(resume=True) or replace it with --overwrite (overwrite=True)")
+    if main:
+        for name in _RUN_FILES:
+            p = out / name
+            if p.is_dir(): shutil.rmtree(p)
+            elif p.exists(): p.unlink()
+    if world > 1: dist.barrier()
 
 def _plot_history(history: list, routing: list, path: Path):
     from matplotlib.figure import Figure  # no pyplot: works under any backend and leaves the user's alone
@@ -438,6 +543,7 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
           data: str = 'synth',  # data spec (see `load_records`), or training shards
           out_dir: str | Path = 'runs/medmoe',  # where everything is written
           resume: bool = False,  # continue from out_dir/checkpoints/last.pt
+          overwrite: bool = False,  # replace a run already in out_dir (else that is an error)
           valid_data: str | None = None,  # validation shards (needed when `data` is shards)
           on_error: str | None = None,  # 'raise' or 'skip' bad items; None = cfg.data.on_error
           early_stop: int | None = None,  # early-stopping patience in epochs; None = off
@@ -450,8 +556,10 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
     t0, out = time.time(), Path(out_dir)
     rank, world, device = init_distributed(cfg.train.device)
     main = rank == 0
+    _prepare_out_dir(out, resume, overwrite, main, world)
     set_seed(cfg.train.seed)
     on_error = on_error or cfg.data.on_error
+    records = None
     # records and tokenizer: deterministic, so every rank (and a resumed run) builds the same ones
     if is_shard_spec(data):
         from medmoe.loaders import get_stream_dataloaders
@@ -466,16 +574,18 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
         n_read_skips = 0  # stream skips are counted by the loaders
         for r in test_records: r.split = 'test'
     else:
+        from medmoe.sources import split_records, save_split, load_split
         records = load_records(data, cfg, on_error)
         n_read_skips = len(getattr(records, 'skipped', ()))  # rows the manifest reader left out (on_error='skip')
-        from medmoe.sources import split_records
         if any(r.split is None for r in records): records = split_records(records, cfg.data.valid_pct, cfg.data.test_pct, cfg.train.seed)
+        if resume and (out / 'split.csv').is_file(): records = load_split(out / 'split.csv', records)  # the run's own split
         tok = build_tokenizer(cfg.text, [r.report for r in records if r.split == 'train'])
         dls = get_dataloaders(records, cfg, tok, device=device, on_error=on_error)
         for dl in (dls.train, dls.valid): shard_dataloader(dl, rank, world)
         test_records = records
     if main:
         out.mkdir(parents=True, exist_ok=True); cfg.save(out / 'config.json')
+        if records is not None: save_split(records, out / 'split.csv')
     cbs = []
     if wandb and main:
         import wandb as wb
@@ -483,13 +593,16 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
         wb.init(project=os.environ.get('WANDB_PROJECT', 'medmoe'), dir=str(out), config=cfg.to_dict(), reinit=True)
         cbs.append(WandbCallback(log_preds=False, log_model=False, log_dataset=False))
     learn = medmoe_learner(cfg, dls, tokenizer=tok, ckpt_dir=out / 'checkpoints', early_stop=early_stop, cbs=cbs)
-    start = 0
+    start, ended = 0, None
     if resume:
         ck = out / 'checkpoints' / 'last.pt'
         start = restore_checkpoint(learn, load_checkpoint(ck))
-        if main and verbose: print(f"resuming {ck} after epoch {start} of {cfg.train.epochs}")
+        ended = learn.medmoe_stopped
+        if main and verbose: print(f"resuming {ck} after epoch {start} of {cfg.train.epochs}" + (" (early stopping had ended it: nothing to train)" if ended else ''))
     if not progress or not main: quiet(learn)
-    fit_medmoe(learn, cfg.train.epochs, start, stop_after=stop_after)
+    if not ended: fit_medmoe(learn, cfg.train.epochs, start, stop_after=stop_after)
+    stopped = getattr(learn, 'medmoe_stopped', None)
+    if stopped and not ended and main and verbose: print(f"early stopping after epoch {stopped} of {cfg.train.epochs}: valid_loss did not improve for {early_stop} epoch(s)")
     t_fit = time.time() - t0
     if world > 1: dist.barrier()
     result = None
@@ -498,12 +611,14 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
         tdl = get_test_dl(test_records, cfg, tok, device=device, on_error=on_error)
         held, feats = evaluate_heldout(model, tdl, cfg, cfg.train.precision)
         model.save_pretrained(out / 'model')
-        routing = next(cb for cb in learn.cbs if isinstance(cb, RoutingStats)).history
-        result = dict(data=str(data), out_dir=str(out), epochs=cfg.train.epochs, resumed_from=start, world_size=world, device=str(device),
-                      history=learn.medmoe_history, routing_counts=routing, test=held, skipped={**_skipped(dls), 'test': len(feats.get('skipped', ())), 'manifest': n_read_skips},
-                      seconds=dict(fit=t_fit, total=time.time() - t0), versions=_versions(), config=cfg.to_dict())
+        routing = _find_cb(learn, RoutingStats).history
+        ids = {**{k: list(v) for k, v in getattr(learn, 'medmoe_skipped', {}).items()}, 'test': sorted(set(map(str, feats.get('skipped', ()))))}
+        skipped = {'train': len(ids.get('train', ())), 'valid': len(ids.get('valid', ())), 'test': len(ids['test']), 'manifest': n_read_skips}
+        result = dict(data=str(data), out_dir=str(out), epochs=cfg.train.epochs, resumed_from=start, stopped_early=stopped, world_size=world,
+                      device=str(device), history=getattr(learn, 'medmoe_history', []), routing_counts=routing, test=held, skipped=skipped,
+                      skipped_ids=ids, seconds=dict(fit=t_fit, total=time.time() - t0), versions=_versions(), config=cfg.to_dict())
         (out / 'figures').mkdir(exist_ok=True)
-        _plot_history(learn.medmoe_history, routing, out / 'figures' / 'training.png')
+        _plot_history(result['history'], routing, out / 'figures' / 'training.png')
         if feats['report_expert'] is not None:
             _plot_confusion(feats['report_expert'], feats['modality'], cfg.moe.num_experts, out / 'figures' / 'routing_report.png', 'report router (test)')
         _plot_confusion(feats['expert_idx'][:, 0], feats['modality'], cfg.moe.num_experts, out / 'figures' / 'routing_image.png', 'image router (test)')
@@ -530,7 +645,8 @@ def format_summary(m: dict) -> str:
                      ', '.join(f"{k} {100 * v:.0f}%" for k, v in acc.items() if k != 'all'))
     if 'skipped' in m:  # a training run (an `evaluate` result has no training part)
         sk = m['skipped']
-        lines.append(f"  skipped items: train {sk['train']}, valid {sk['valid']}, test {sk.get('test', 0)}, manifest rows {sk.get('manifest', 0)};"
+        lines.append(f"  skipped items (unique): train {sk['train']}, valid {sk['valid']}, test {sk.get('test', 0)}, manifest rows {sk.get('manifest', 0)};"
                      f"  {m['seconds']['fit']:.0f} s training on {m['device']}"
-                     + (f" × {m['world_size']}" if m['world_size'] > 1 else ''))
+                     + (f" × {m['world_size']}" if m['world_size'] > 1 else '')
+                     + (f"; early stopping after epoch {m['stopped_early']}" if m.get('stopped_early') else ''))
     return '\n'.join(lines)
