@@ -147,7 +147,6 @@ class EncodedImage:
         return load_image(self, frame)
     def __repr__(self): return f'EncodedImage({self.name!r}, {len(self.data)} bytes)'
 
-
 # %% ../nbs/01a_images.ipynb #e44efe80
 def _sniff(head: bytes) -> str | None:
     "The format a file's first bytes announce: 'dicom', 'npy', 'pil', or None."
