@@ -6,9 +6,9 @@
 __all__ = ['CKPT_VERSION', 'medmoe_opt_func', 'param_groups', 'Autocast', 'precision_callbacks', 'RunScheduler',
            'schedule_scheds', 'PlateauLR', 'EarlyStopping', 'RoutingStats', 'RouterAccuracy', 'RetrievalR1',
            'save_checkpoint', 'load_checkpoint', 'restore_checkpoint', 'Checkpointer', 'init_distributed',
-           'shard_dataloader', 'DDPCallback', 'SyncValidMetrics', 'medmoe_learner', 'quiet', 'fit_medmoe',
-           'routing_accuracy', 'report_experts', 'heldout_metrics', 'evaluate_heldout', 'is_shard_spec', 'load_records',
-           'train', 'format_summary']
+           'shard_dataloader', 'DDPCallback', 'SyncValidMetrics', 'SkipEmptyBatches', 'medmoe_learner', 'quiet',
+           'fit_medmoe', 'routing_accuracy', 'report_experts', 'heldout_metrics', 'evaluate_heldout', 'is_shard_spec',
+           'load_records', 'train', 'format_summary']
 
 # %% ../nbs/08_train.ipynb #896ee568
 import json, math, os, shutil, sys, time, warnings
@@ -20,7 +20,7 @@ import torch, torch.distributed as dist
 from torch import nn, Tensor
 from fastcore.basics import store_attr
 from fastai.learner import Learner, Metric, AvgLoss, AvgMetric
-from fastai.callback.core import Callback, CancelFitException
+from fastai.callback.core import Callback, CancelFitException, CancelBatchException
 from fastai.callback.schedule import ParamScheduler, combined_cos, SchedCos, SchedLin, combine_scheds
 from fastai.callback.tracker import TrackerCallback
 from fastai.callback.training import GradientClip, GradientAccumulation
@@ -141,8 +141,8 @@ class RoutingStats(_FitEpochs, Callback):
         K = self.learn.medmoe_cfg.moe.num_experts
         self.counts = {s: torch.zeros(len(MODALITIES) + 1, K, dtype=torch.long) for s in ('train', 'valid')}
     def after_batch(self):
-        out, mod = _out(self.learn), self.yb[0]
-        if out is None or len(mod) == 0: return
+        out, mod = _out(self.learn), (self.yb or (None,))[0]
+        if out is None or not self.yb or len(self.yb[0]) == 0: return  # an empty (skipped) batch
         e = out['expert_idx'][:, 0].detach().cpu()
         m = mod.detach().cpu().clone(); m[m < 0] = len(MODALITIES)
         self.counts['train' if self.training else 'valid'].index_put_((m, e), torch.ones_like(e), accumulate=True)
@@ -273,7 +273,7 @@ class Checkpointer(_FitEpochs, Callback):
     def before_epoch(self): super().before_epoch(); self._loss, self._n = 0., 0
     def after_batch(self):
         # the epoch's mean training loss (fastai's `train_loss` is smoothed across epochs, so it depends on where a fit started)
-        if self.training and len(self.yb[0]): self._loss += float(self.loss.detach()) * len(self.yb[0]); self._n += len(self.yb[0])
+        if self.training and self.yb and len(self.yb[0]): self._loss += float(self.loss.detach()) * len(self.yb[0]); self._n += len(self.yb[0])
     def before_fit(self):
         if not hasattr(self.learn, 'medmoe_history'): self.learn.medmoe_history = []
         if not hasattr(self.learn, 'medmoe_skipped'): self.learn.medmoe_skipped = {}
@@ -369,6 +369,22 @@ class SyncValidMetrics(Callback):
                 met.total, met.count = total, int(count)
             else: raise TypeError(f"SyncValidMetrics: cannot combine metric {met.name!r} ({type(met).__name__}) over the ranks; give it a sync() method")
 
+# %% ../nbs/08_train.ipynb #71867383
+class SkipEmptyBatches(Callback):
+    "Cancel a batch whose items were all skipped (`on_error='skip'`); under DDP every rank cancels it together."
+    order = -10  # before anything looks at the batch
+    def __init__(self): self.group = None
+    def before_fit(self):
+        if dist_info()[1] > 1 and self.group is None:  # every rank: a collective
+            self.group = dist.new_group(backend='gloo') if dist.get_backend() == 'nccl' else dist.group.WORLD
+    def before_batch(self):
+        n = len(self.yb[0]) if self.yb else 0
+        if dist_info()[1] > 1:
+            t = torch.tensor([n]); dist.all_reduce(t, op=dist.ReduceOp.MIN, group=self.group); n = int(t)
+        if n == 0:
+            self.learn.yb = ()  # fastai's recorder skips a batch without targets
+            raise CancelBatchException()
+
 # %% ../nbs/08_train.ipynb #8d66a7f9
 def medmoe_learner(cfg: MedMoEConfig,  # the experiment config
                    dls,  # fastai DataLoaders yielding (batch dict, modality)
@@ -378,6 +394,7 @@ def medmoe_learner(cfg: MedMoEConfig,  # the experiment config
                    start_epoch: int = 0,  # epoch a resumed run continues from
                    early_stop: int | None = None,  # patience (epochs) of early stopping on valid_loss; None = off
                    cbs: list | None = None,  # more callbacks (e.g. fastai's WandbCallback)
+                   on_error: str | None = None,  # the loaders' policy for bad items; None = cfg.data.on_error
                   ) -> Learner:
     "A fastai `Learner` that trains MedMoE as `cfg` says."
     t = cfg.train
@@ -390,6 +407,7 @@ def medmoe_learner(cfg: MedMoEConfig,  # the experiment config
     if t.schedule == 'plateau': cbs.append(PlateauLR(patience=1, factor=10.))
     if early_stop: cbs.append(EarlyStopping(patience=early_stop))
     if dist_info()[1] > 1: cbs += [DDPCallback(), SyncValidMetrics()]
+    if dist_info()[1] == 1 or (on_error or cfg.data.on_error) == 'skip': cbs.append(SkipEmptyBatches())
     learn = Learner(dls, model, loss_func=MedMoELoss(cfg), opt_func=medmoe_opt_func(cfg), lr=t.lr, wd=[t.weight_decay, 0.],
                     splitter=param_groups, metrics=[RouterAccuracy(), RetrievalR1()], cbs=cbs, wd_bn_bias=True)
     learn.medmoe_cfg = cfg
@@ -592,7 +610,7 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
         from fastai.callback.wandb import WandbCallback
         wb.init(project=os.environ.get('WANDB_PROJECT', 'medmoe'), dir=str(out), config=cfg.to_dict(), reinit=True)
         cbs.append(WandbCallback(log_preds=False, log_model=False, log_dataset=False))
-    learn = medmoe_learner(cfg, dls, tokenizer=tok, ckpt_dir=out / 'checkpoints', early_stop=early_stop, cbs=cbs)
+    learn = medmoe_learner(cfg, dls, tokenizer=tok, ckpt_dir=out / 'checkpoints', early_stop=early_stop, cbs=cbs, on_error=on_error)
     start, ended = 0, None
     if resume:
         ck = out / 'checkpoints' / 'last.pt'
