@@ -663,7 +663,7 @@ def format_summary(m: dict) -> str:
                      ', '.join(f"{k} {100 * v:.0f}%" for k, v in acc.items() if k != 'all'))
     if 'skipped' in m:  # a training run (an `evaluate` result has no training part)
         sk = m['skipped']
-        lines.append(f"  skipped items (unique): train {sk['train']}, valid {sk['valid']}, test {sk.get('test', 0)}, manifest rows {sk.get('manifest', 0)};"
+        lines.append(f"  skipped items: train {sk['train']}, valid {sk['valid']}, test {sk.get('test', 0)}, manifest rows {sk.get('manifest', 0)};"
                      f"  {m['seconds']['fit']:.0f} s training on {m['device']}"
                      + (f" × {m['world_size']}" if m['world_size'] > 1 else '')
                      + (f"; early stopping after epoch {m['stopped_early']}" if m.get('stopped_early') else ''))
