@@ -7,8 +7,8 @@ __all__ = ['CKPT_VERSION', 'medmoe_opt_func', 'param_groups', 'Autocast', 'preci
            'schedule_scheds', 'PlateauLR', 'EarlyStopping', 'RoutingStats', 'RouterAccuracy', 'RetrievalR1',
            'save_checkpoint', 'load_checkpoint', 'restore_checkpoint', 'Checkpointer', 'init_distributed',
            'shard_dataloader', 'DDPCallback', 'SyncValidMetrics', 'SkipEmptyBatches', 'medmoe_learner', 'quiet',
-           'fit_medmoe', 'routing_accuracy', 'report_experts', 'heldout_metrics', 'evaluate_heldout', 'is_shard_spec',
-           'load_records', 'train', 'format_summary']
+           'fit_medmoe', 'routing_accuracy', 'report_experts', 'heldout_metrics', 'item_labels', 'evaluate_heldout',
+           'is_shard_spec', 'load_records', 'train', 'format_summary']
 
 # %% ../nbs/08_train.ipynb #896ee568
 import json, math, os, shutil, sys, time, warnings
@@ -462,9 +462,11 @@ def report_experts(model: nn.Module, txt_emb: Tensor) -> Tensor | None:
 def heldout_metrics(feats: dict,  # from `medmoe.probe.extract_features(model, dl, text=True)`
                     reports: list[str],  # the report of each dataset item (feats['index'] indexes it)
                     cfg: MedMoEConfig,  # the model's config
-                    report_expert: Tensor | None = None) -> dict:  # [N] report-router choices (`report_experts`)
-    "Retrieval (both directions) and routing accuracy of an encoded split, with chance levels."
-    from medmoe.retrieval import retrieval_metrics
+                    report_expert: Tensor | None = None,  # [N] report-router choices (`report_experts`)
+                    labels: list | None = None) -> dict:  # the label of each dataset item, for label-level Precision@K (None: skip)
+    "Retrieval (both directions), label-level image→text Precision@1/5 and routing accuracy of an encoded split, with chance levels."
+    from collections import Counter
+    from medmoe.retrieval import retrieval_metrics, precision_at_k
     texts = [reports[i] for i in feats['index'].tolist()]
     ids = {t: i for i, t in enumerate(dict.fromkeys(texts))}
     groups = [ids[t] for t in texts]
@@ -474,7 +476,17 @@ def heldout_metrics(feats: dict,  # from `medmoe.probe.extract_features(model, d
                image_router_accuracy=routing_accuracy(feats['expert_idx'][:, 0], feats['modality'], cfg),
                chance={'R@1': 100 * dup / n, 'R@5': 100 * min(1, 5 * dup / n), 'R@10': 100 * min(1, 10 * dup / n), 'router': 1 / K})
     if report_expert is not None: res['router_accuracy'] = routing_accuracy(report_expert, feats['modality'], cfg)
+    if labels is not None and n >= 5:
+        lab = [labels[i] for i in feats['index'].tolist()]
+        res['label_retrieval'] = precision_at_k(feats['img_emb'], feats['txt_emb'], lab, lab, ks=(1, 5))
+        count = Counter(lab)   # chance: the mean share of the split's reports that carry the query's label
+        res['chance']['label_P@K'] = 100 * sum(count[l] for l in lab) / n ** 2
     return res
+
+def item_labels(records: list) -> list | None:
+    "(modality, finding) of each record when every record names a finding (MedSynth), else None."
+    if not records or any('finding' not in (r.labels or {}) for r in records): return None
+    return [f"{r.modality}/{r.labels['finding']}" for r in records]
 
 def evaluate_heldout(model: nn.Module, dl, cfg: MedMoEConfig, precision: str = 'fp32') -> tuple[dict, dict]:
     "Encode `dl` (image router for the images) and score it: (metrics, features)."
@@ -482,7 +494,8 @@ def evaluate_heldout(model: nn.Module, dl, cfg: MedMoEConfig, precision: str = '
     feats = extract_features(_unwrap(model), dl, text=True, autocast='bf16' if precision == 'bf16' else None)
     rexp = report_experts(model, feats['txt_emb'])
     feats['report_expert'] = rexp
-    return heldout_metrics(feats, [r.report for r in dl.dataset.records], cfg, rexp), feats
+    recs = dl.dataset.records
+    return heldout_metrics(feats, [r.report for r in recs], cfg, rexp, item_labels(recs)), feats
 
 # %% ../nbs/08_train.ipynb #9e87bebf
 _MANIFEST_EXTS = ('.csv', '.tsv', '.jsonl', '.parquet')
@@ -653,6 +666,9 @@ def format_summary(m: dict) -> str:
     lines = [f"held-out test split: {t['n']} image-report pairs (chance R@1 {c['R@1']:.1f}%, R@5 {c['R@5']:.1f}%, R@10 {c['R@10']:.1f}%)"]
     for d, name in (('image_to_text', 'image→text'), ('text_to_image', 'text→image')):
         lines.append(f"  {name:11s} R@1 {r[d + '_R@1']:5.1f}%  R@5 {r[d + '_R@5']:5.1f}%  R@10 {r[d + '_R@10']:5.1f}%  median rank {r[d + '_median_rank']:.0f}")
+    if 'label_retrieval' in t:
+        p = t['label_retrieval']
+        lines.append(f"  image→text, label level (same modality and finding)  P@1 {p['P@1']:5.1f}%  P@5 {p['P@5']:5.1f}%  (chance {c['label_P@K']:.1f}%)")
     K = m.get('config', {}).get('moe', {}).get('num_experts')
     for key, name in (('router_accuracy', 'report router'), ('image_router_accuracy', 'image router')):
         if key not in t: continue
