@@ -150,8 +150,15 @@ def encode_text(self: MedMoE,
     "(t_g [B,E], words [B,N,E], word_mask [B,N] bool) of the reports."
     if isinstance(batch_or_tokens, (str, list, tuple)): return self.encode_reports(batch_or_tokens)
     ids, mask, wids = (_field(batch_or_tokens, k, 'MedMoE.encode_text') for k in _TEXT_KEYS)
+    if ids.shape[0] == 0: return self._empty_text()
     dev = self.device
     return self.text(ids.to(dev), mask.to(dev), wids.to(dev))
+
+@patch
+def _empty_text(self: MedMoE):
+    "`encode_text` of zero reports, which BERT cannot encode: t_g [0,E], words [0,1,E], word_mask [0,1] (N = 1, as for reports without words)."
+    h = torch.zeros(0, 1, self.text.hidden_size, device=self.device, dtype=next(self.text.encoder.parameters()).dtype)
+    return self.text.global_proj(h[:, 0]), self.text.local_proj(h), torch.zeros(0, 1, dtype=torch.bool, device=self.device)
 
 @patch
 def encode_reports(self: MedMoE,
@@ -167,7 +174,9 @@ def encode_reports(self: MedMoE,
 def _encode_image(self: MedMoE, x: Tensor, t_g: Tensor | None = None):
     "(v_g [B,E], regions [B,G²,E], routing dict)."
     if x.dim() != 4 or x.shape[1] != 3: raise ValueError(f"MedMoE: images must be [B, 3, S, S], got {tuple(x.shape)}")
-    feats = self.vision(x.to(self.device))
+    x = x.to(self.device)
+    # timm's Swin cannot reshape zero images; they have no pixels to be the wrong size either (an all-skipped batch may be [0, 3, 0, 0])
+    feats = self.vision(x) if len(x) else [x.new_zeros(0, *s) for s in self.vision.feature_shapes]
     pooled = feats[-1].mean((2, 3))                               # the official code's router input
     mode = self.cfg.moe.router if t_g is not None else 'image'
     if mode != 'image' and t_g.shape[0] != x.shape[0]: raise ValueError(f"MedMoE: {x.shape[0]} images but {t_g.shape[0]} report embeddings")
@@ -191,7 +200,7 @@ def encode_image(self: MedMoE,
     "(v_g [B,E], V_local [B,E,G,G], routing dict)."
     v_g, regions, routing = self._encode_image(x, t_g)
     G = self.cfg.moe.grid
-    return v_g, regions.transpose(1, 2).reshape(x.shape[0], -1, G, G), routing
+    return v_g, regions.transpose(1, 2).reshape(len(regions), regions.shape[-1], G, G), routing   # E named: -1 is ambiguous for B = 0
 
 # %% ../nbs/07_model.ipynb #1e03114e
 @patch
@@ -209,6 +218,7 @@ def forward(self: MedMoE,
     if m.balance_weight: aux['balance'] = m.balance_weight * load_balancing_loss(logits, r['expert_idx'], m.num_experts)
     if m.z_weight: aux['z'] = m.z_weight * router_z_loss(logits)
     if img_logits is not None and m.image_router_weight: aux['image_kl'] = m.image_router_weight * image_router_kl(logits, img_logits)
+    if x.shape[0] == 0: aux = {k: logits.float().sum() for k in aux}   # zero items: 0 (in the graph), not an empty mean's NaN
     return MedMoEOutput(img_emb=v_g, txt_emb=t_g, regions=regions, words=words, word_mask=word_mask, router_logits=logits,
                         image_router_logits=img_logits, expert_idx=r['expert_idx'], expert_weights=r['expert_weights'],
                         beta=r['beta'], aux=aux, logit_scale=None if self.logit_scale is None else self.logit_scale.exp())
