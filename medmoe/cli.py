@@ -79,12 +79,12 @@ def cmd_train(args) -> dict:
 
 # %% ../nbs/11_cli.ipynb #dffea162
 def cmd_eval(args) -> dict:
-    "Evaluate a checkpoint: retrieval, zero-shot, linear probe, routing or the paper's tables."
+    "Evaluate a checkpoint: retrieval (optionally re-ranked, with Precision@K), zero-shot, linear probe, routing or the paper's tables."
     from medmoe.evaluate import evaluate
-    fractions = tuple(args.fractions) if args.fractions else (0.01, 0.1, 1.0)
+    lists = {k: tuple(v) for k, v in dict(fractions=args.fractions, seeds=args.seeds, precision_at_k=args.precision_at_k).items() if v}
     return evaluate(args.ckpt, args.data, args.task or ['retrieval', 'routing'], args.out, label=args.label, prompts=args.prompts,
-                    n_boot=args.n_boot, fractions=fractions, device=args.device, bs=args.bs, on_error=args.on_error,
-                    precision=args.precision)
+                    n_boot=args.n_boot, device=args.device, bs=args.bs, on_error=args.on_error, precision=args.precision,
+                    rerank_top=args.rerank_top, rerank_weight=args.rerank_weight, **lists)   # a list not given: evaluate's default
 
 # %% ../nbs/11_cli.ipynb #562b921c
 def cmd_experiment(args) -> dict:
@@ -148,18 +148,26 @@ def _add_synth_parser(sub):
     p.set_defaults(func=cmd_synth)
 
 def _add_eval_parser(sub):
-    from medmoe.evaluate import TASKS
+    import inspect
+    from medmoe.evaluate import TASKS, evaluate
+    default = lambda name: ' '.join(map(str, inspect.signature(evaluate).parameters[name].default))
     p = sub.add_parser('eval', help='evaluate a checkpoint (retrieval, zero-shot, probe, routing, paper tables)')
     p.add_argument('--ckpt', required=True, help='a `medmoe train --out` folder or a save_pretrained folder')
-    p.add_argument('--data', default='synth', help="'synth', a manifest, a directory with manifest.csv; for --task paper the datasets' root")
+    p.add_argument('--data', default=None, help="'synth', a manifest or a directory with manifest.csv; default: what the run trained on "
+                                                "(its metrics.json); required for --task paper (the datasets' root)")
     p.add_argument('--task', action='append', choices=list(TASKS), default=None, help='repeatable; default: retrieval and routing')
     p.add_argument('--out', default=None, help='output directory (eval.json, CSVs, figures)')
-    p.add_argument('--label', default='class', help='label predicted by zeroshot/probe (a key of the records\' labels)')
+    p.add_argument('--label', default=None, help="label of zeroshot, probe and --precision-at-k (a key of the records' labels); "
+                                                 "default: 'class', else 'finding' (MedSynth)")
     p.add_argument('--prompts', default=None, help='zero-shot prompt set (name or .json); default: class names through templates')
     p.add_argument('--n-boot', type=int, default=1000, help='bootstrap replicates for confidence intervals')
-    p.add_argument('--fractions', type=float, nargs='+', default=None, help='probe label fractions (default 0.01 0.1 1.0)')
+    p.add_argument('--fractions', type=float, nargs='+', default=None, help=f"probe label fractions (default: {default('fractions')})")
+    p.add_argument('--seeds', type=int, nargs='+', default=None, help=f"probe seeds, also of --task paper (default: {default('seeds')})")
+    p.add_argument('--rerank-top', type=int, default=0, metavar='N', help="retrieval: re-rank each query's top N candidates by global + local similarity; 0 = off")
+    p.add_argument('--rerank-weight', type=float, default=0.5, help='retrieval: weight of the local score in the re-ranking, in [0, 1]')
+    p.add_argument('--precision-at-k', type=int, nargs='+', default=None, metavar='K', help='retrieval: label-level image-to-text Precision@K at these K (default: off)')
     p.add_argument('--bs', type=int, default=None); p.add_argument('--device', default=None)
-    p.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32')
+    p.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32', help='bf16: bf16 autocast when encoding (GPUs), in every task but routing, paper included')
     p.add_argument('--on-error', choices=['raise', 'skip'], default=None)
     p.set_defaults(func=cmd_eval)
 
