@@ -237,7 +237,7 @@ def evaluate(ckpt: str | Path,  # save_pretrained folder or `medmoe train` run f
     data_from = 'argument'
     if data is None:
         data, data_from = run_data(ckpt), 'metrics.json'
-        if data is None: raise ValueError(f"checkpoint {str(ckpt)!r} has no metrics.json saying what it was trained on: pass data=")
+        if data is None: raise ValueError(f"checkpoint {str(ckpt)!r} has no metrics.json saying what it was trained on: pass data= (--data on the command line)")
     t0, model = time.time(), load_model(ckpt, device)
     on_err = on_error or 'raise'  # not the checkpoint's setting: a run trained with 'skip' must not make evaluation drop items unasked
     out = Path(out) if out is not None else None

@@ -247,6 +247,8 @@ class MedMoELoss(nn.Module):
         ref = next((out[k] for k in _KEYS if out.get(k) is not None), None)  # any tensor: the device
         if ref is None: raise KeyError(f"MedMoELoss: the model output holds none of {_KEYS}")
         gather = dist_info()[1] > 1 if self.gather is None else self.gather
+        if not gather and ref.shape[0] == 0:  # (under DDP a rank may hold no items: the others' are its negatives)
+            raise ValueError("MedMoELoss: the batch holds no items, so there is nothing to contrast (were all its items skipped?)")
         aux = dict(out.get('aux') or {})
         for k, v in aux.items():
             if not isinstance(v, Tensor) or v.dim() != 0: raise ValueError(f"MedMoELoss: out['aux'][{k!r}] must be a scalar tensor, got {getattr(v, 'shape', type(v))}")
