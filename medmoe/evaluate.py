@@ -102,7 +102,7 @@ def eval_retrieval(model: MedMoE, records: list, bs: int | None = None,
     "Held-out image↔text retrieval and router accuracy of the test split (with chance levels), optionally re-ranked and label-level."
     from medmoe.loaders import get_test_dl
     from medmoe.probe import extract_features
-    from medmoe.train import heldout_metrics, report_experts
+    from medmoe.train import heldout_metrics, report_experts, item_labels
     from medmoe.retrieval import retrieval_metrics, precision_at_k
     if rerank_top and precision_label is not None and max(precision_ks) > rerank_top:
         raise ValueError(f"Precision@{max(precision_ks)} after re-ranking needs rerank_top >= {max(precision_ks)}, got {rerank_top}")
@@ -112,7 +112,8 @@ def eval_retrieval(model: MedMoE, records: list, bs: int | None = None,
     local = rerank_top > 0
     f = extract_features(model, dl, text=True, regions=local, words=local, autocast=_autocast_of(precision))
     items = [dl.dataset.records[i] for i in f['index'].tolist()]
-    res = heldout_metrics(f, [r.report for r in dl.dataset.records], model.cfg, report_experts(model, f['txt_emb']))
+    res = heldout_metrics(f, [r.report for r in dl.dataset.records], model.cfg, report_experts(model, f['txt_emb']),
+                          item_labels(dl.dataset.records))
     res['skipped'] = len(f['skipped'])
     groups = pd.factorize(pd.Series([r.report for r in items]))[0]          # the same report text = the same match
     lf = local_scorer(model, f) if local else None
