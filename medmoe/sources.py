@@ -6,7 +6,7 @@
 __all__ = ['IMAGE_EXTS', 'ROCO_MODALITY_CUIS', 'CHEXPERT_5', 'IMAGE_SUFFIXES', 'SourceError', 'Skipped', 'RecordList',
            'manifest_format', 'read_manifest', 'split_records', 'save_split', 'load_split', 'ShardSet', 'write_shards',
            'sample_record', 'WebDatasetRecords', 'webdataset_records', 'count_samples', 'mimic_cxr', 'iu_xray', 'roco',
-           'pmc_oa', 'chexpert_5x200', 'image_folder']
+           'roco_v1', 'pmc_oa', 'chexpert_5x200', 'image_folder']
 
 # %% ../nbs/01c_sources.ipynb #c5c9b659
 import bz2, dataclasses, difflib, gzip, hashlib, io, json, logging, lzma, math, random, re, tarfile
@@ -576,12 +576,25 @@ def iu_xray(root: str | Path, # the folder holding ecgen-radiology/ and NLMCXR_p
 ROCO_MODALITY_CUIS = {'C1306645': 'xray', 'C0040405': 'ct', 'C0024485': 'mri', 'C0041618': 'ultrasound'}  # UMLS CUI → modality
 _ROCO_HINT = 'ROCOv2: Zenodo, linked from https://doi.org/10.1038/s41597-024-03496-6 ({split}_captions.csv, {split}_concepts*.csv and the {split}/ image folders).'
 
-def roco(root: str | Path, # the ROCOv2 folder
+def _roco_modality(cuis: Iterable[str]) -> int:
+    "The modality the CUIs name when they name exactly one (`ROCO_MODALITY_CUIS`), else -1."
+    hit = {ROCO_MODALITY_CUIS[c.strip()] for c in cuis if c.strip() in ROCO_MODALITY_CUIS}
+    return modality_index(hit.pop()) if len(hit) == 1 else UNKNOWN_MODALITY
+
+_ROCO1_SPLITS = {'train': 'train', 'valid': 'validation', 'test': 'test'}  # our split → ROCO's folder
+_ROCO1_SUBSETS = ('radiology', 'non-radiology')
+
+def _roco_v1_data(root: Path) -> Path | None:
+    "The ROCO v1 `data/` folder: `root/data` or `root` itself when it holds {split}/{subset}/captions.txt, else None."
+    return next((d for d in (root/'data', root) if any((d/s/k/'captions.txt').is_file() for s in _ROCO1_SPLITS.values() for k in _ROCO1_SUBSETS)), None)
+
+def roco(root: str | Path, # the ROCOv2 folder (or a ROCO v1 checkout: read by `roco_v1`)
          splits: tuple = ('train', 'valid', 'test'), # splits to read (each needs {split}_captions.csv)
          concepts: bool = True, # take the modality from the concept files when present
-         on_error: str = 'raise', # 'raise' or 'skip' rows with an empty caption
+         check_images: bool = True, # a missing image is a row error
+         on_error: str = 'raise', # 'raise' or 'skip' rows with an empty caption or a missing image
         ) -> RecordList:
-    "Records of ROCOv2: captions as reports, the split from the file, the modality from the UMLS concepts."
+    "Records of ROCOv2 (or ROCO v1): captions as reports, the split from the file, the modality from the UMLS concepts."
     root, rows, found = Path(root), _Rows(on_error, 'roco'), []
     for split in splits:
         cap = root/f'{split}_captions.csv'
@@ -591,14 +604,54 @@ def roco(root: str | Path, # the ROCOv2 folder
         mods = {}
         cfile = next((f for f in (root/f'{split}_concepts_manual.csv', root/f'{split}_concepts.csv') if f.is_file()), None)
         if concepts and cfile is not None:
-            for rid, cuis in _read_csv(cfile, ('ID', 'CUIs'))[['ID', 'CUIs']].itertuples(index=False):
-                hit = [ROCO_MODALITY_CUIS[c] for c in cuis.split(';') if c.strip() in ROCO_MODALITY_CUIS]
-                if len(set(hit)) == 1: mods[rid] = modality_index(hit[0])
+            mods = {rid: _roco_modality(cuis.split(';')) for rid, cuis in _read_csv(cfile, ('ID', 'CUIs'))[['ID', 'CUIs']].itertuples(index=False)}
         for i, row in enumerate(_read_csv(cap, ('ID', 'Caption')).to_dict('records')):
-            if _missing(row['Caption']): rows.bad(f"{cap.name} row {i} ({row['ID']})", 'empty caption'); continue
-            rows.add(Record(row['ID'], str(root/split/f"{row['ID']}.jpg"), row['Caption'].strip(), mods.get(row['ID'], UNKNOWN_MODALITY),
-                            {}, split, dict(source='roco')))
-    if not found: raise FileNotFoundError(f"ROCOv2 captions not found: looked for {[f'{s}_captions.csv' for s in splits]} in {root}. {_ROCO_HINT}")
+            where, img = f"{cap.name} row {i} ({row['ID']})", root/split/f"{row['ID']}.jpg"
+            if _missing(row['Caption']): rows.bad(where, 'empty caption'); continue
+            if check_images and not img.is_file(): rows.bad(where, f'image file not found: {img}'); continue
+            rows.add(Record(row['ID'], str(img), row['Caption'].strip(), mods.get(row['ID'], UNKNOWN_MODALITY), {}, split, dict(source='roco')))
+    if not found:
+        if _roco_v1_data(root) is not None: return roco_v1(root, splits, concepts=concepts, check_images=check_images, on_error=on_error)
+        raise FileNotFoundError(f"ROCOv2 captions not found: looked for {[f'{s}_captions.csv' for s in splits]} in {root}. {_ROCO_HINT}")
+    return rows.done()
+
+# %% ../nbs/01c_sources.ipynb #6c0f708b
+_ROCO1_HINT = 'ROCO: https://github.com/razorx89/roco-dataset (clone it and run scripts/fetch.py: data/{train,validation,test}/{radiology,non-radiology}/captions.txt, cuis.txt, images/).'
+def _tab_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
+    "(line number, tab-separated fields) of each non-blank line."
+    with open(path, encoding='utf-8', errors='replace') as f:
+        for n, line in enumerate(f, 1):
+            if line.strip(): yield n, line.rstrip('\r\n').split('\t')
+
+def roco_v1(root: str | Path, # the roco-dataset checkout (holding data/), or its data/ folder
+            splits: tuple = ('train', 'valid', 'test'), # splits to read ('valid' is ROCO's validation/)
+            subsets: tuple = ('radiology',), # 'radiology' and/or 'non-radiology'
+            concepts: bool = True, # take the modality from cuis.txt (radiology subset)
+            check_images: bool = True, # a missing image is a row error
+            on_error: str = 'raise', # 'raise' or 'skip' bad caption lines and missing images
+           ) -> RecordList:
+    "Records of the first ROCO release: captions as reports, the split from the folder, the modality from the UMLS concepts."
+    if bad := [s for s in splits if s not in _ROCO1_SPLITS]: raise ValueError(f'roco_v1: unknown splits {bad}; expected some of {list(_ROCO1_SPLITS)}')
+    if bad := [k for k in subsets if k not in _ROCO1_SUBSETS]: raise ValueError(f'roco_v1: unknown subsets {bad}; expected some of {list(_ROCO1_SUBSETS)}')
+    root = Path(root); data = _roco_v1_data(root) or root/'data'
+    rows, found = _Rows(on_error, 'roco'), []
+    for split in splits:
+        for subset in subsets:
+            d = data/_ROCO1_SPLITS[split]/subset
+            if not (d/'captions.txt').is_file(): continue
+            rel = f'{_ROCO1_SPLITS[split]}/{subset}/captions.txt'; found.append(rel)
+            img_dir = _need(d/'images', f'ROCO {split} {subset} image folder', _ROCO1_HINT)
+            use_cuis = concepts and subset == 'radiology' and (d/'cuis.txt').is_file()
+            mods = {f[0].strip(): _roco_modality(f[1:]) for _, f in _tab_lines(d/'cuis.txt')} if use_cuis else {}
+            for n, f in _tab_lines(d/'captions.txt'):
+                if len(f) < 2: rows.bad(f'{rel} line {n}', 'no tab between the id and the caption'); continue
+                rid, text = f[0].strip(), '\t'.join(f[1:]).strip()
+                where, img = f'{rel} line {n} ({rid})', img_dir/f'{rid}.jpg'
+                if not text: rows.bad(where, 'empty caption'); continue
+                if check_images and not img.is_file(): rows.bad(where, f'image file not found: {img}'); continue
+                rows.add(Record(rid, str(img), text, mods.get(rid, UNKNOWN_MODALITY), {}, split, dict(source='roco', subset=subset)))
+    if not found:
+        raise FileNotFoundError(f"ROCO captions not found: looked for {[f'{_ROCO1_SPLITS[s]}/{k}/captions.txt' for s in splits for k in subsets]} in {data}. {_ROCO1_HINT}")
     return rows.done()
 
 # %% ../nbs/01c_sources.ipynb #601e0cab
