@@ -123,7 +123,7 @@ def eval_retrieval(model: MedMoE, records: list, bs: int | None = None,
                                retrieval=retrieval_metrics(f['img_emb'], f['txt_emb'], groups, groups, local_fn=lf,
                                                            rerank_m=rerank_top, rerank_weight=rerank_weight))
     if precision_label is not None:
-        y = [r.labels['class'] for r in items]
+        y = [f"{r.modality}/{r.labels['class']}" for r in items]   # label and modality: MedSynth's 'normal' is every modality's
         res['precision_at_k'] = dict(label=precision_label, **precision_at_k(f['img_emb'], f['txt_emb'], y, y, precision_ks))
         if local:
             res['reranked']['precision_at_k'] = precision_at_k(f['img_emb'], f['txt_emb'], y, y, precision_ks, rerank_fn=i2t,
