@@ -98,7 +98,7 @@ def extract_sections(text: str,  # the raw report
 
 # %% ../nbs/01b_reports.ipynb #83b831eb
 _DEID_RE = re.compile(r'\[\*\*.*?\*\*\]', re.S)
-_BLANK_RE = re.compile(r'\[\*\*.*?\*\*\]|_{3,}|(?<![A-Za-z0-9])X{4,}(?![A-Za-z0-9])', re.S)  # MIMIC-III, MIMIC-CXR, IU X-ray
+_BLANK_RE = re.compile(r'\[\*\*.*?\*\*\]|_{3,}|-?(?<![A-Za-z0-9])X{4,}(?![A-Za-z0-9])-?', re.S)  # MIMIC-III, MIMIC-CXR, IU X-ray
 _MASK = '\x00'  # stands in for the mask token while the text is tidied
 
 def _unescape(t: str) -> str:
