@@ -134,8 +134,8 @@ class DataConfig:
     synth_n: int = 1200  # MedSynth: samples generated when `--data synth`
     synth_image_size: int = 64  # MedSynth: side of generated images
     synth_difficulty: str = 'tiny'  # MedSynth difficulty preset: 'tiny', 'default' or 'hard'
-    resize: str = 'letterbox'  # image geometry: 'letterbox' (pad to square, keeps the whole image) or 'crop' (centre crop)
-    range16: str = 'auto'  # 16-bit PNG/TIFF to [0, 1]: 'auto' (stored bit depth, else full range, else a window), 'full', 'window'
+    resize: str = 'letterbox'  # geometry: 'letterbox' (pad to square: keeps the whole image) or 'crop' (centre crop)
+    range16: str = 'auto'  # 16-bit PNG/TIFF to [0, 1]: 'auto', 'full' or 'window' (see `medmoe.images`)
 
     def validate(self, p='data'):
         _check_types(self, p)

@@ -93,13 +93,15 @@ def _png_sbit(src: Path | io.BytesIO) -> int | None:
 def _scale16(a: np.ndarray, name: str, bits: int | None, policy: str) -> np.ndarray:
     "A 16-bit raster in [0, 1] by `policy` ('auto', 'full', 'window'), `bits` = the significant bits the file stores."
     hi = int(a.max())
-    if policy == 'auto' and bits and bits < 16: return np.minimum(a.astype(np.float32) * np.float32(1 / (2 ** bits - 1)), 1)
+    if policy == 'auto' and bits and bits < 16:
+        return np.minimum(a.astype(np.float32) * np.float32(1 / (2 ** bits - 1)), 1)
     low = hi < 4096                            # less than 1/16 of the 16-bit range
     if policy == 'window' or (policy == 'auto' and low):
         lo, top = (float(v) for v in np.percentile(a, _WINDOW_PCT))
         if policy == 'auto':
-            warnings.warn(f"{name}: 16-bit image uses only values {int(a.min())}–{hi} (< 1/16 of its range) and stores no bit depth: "
-                          f"windowed to {lo:g}–{top:g} (its 0.5–99.5th percentiles); range16='full' divides by 65535", ImageRangeWarning)
+            warnings.warn(f"{name}: 16-bit image uses only values {int(a.min())}–{hi} (< 1/16 of its range) and "
+                          f"stores no bit depth: windowed to {lo:g}–{top:g} (its 0.5–99.5th percentiles); "
+                          "range16='full' divides by 65535", ImageRangeWarning)
         if top <= lo: return _minmax(a.astype(np.float32))
         return np.clip((a.astype(np.float32) - lo) * np.float32(1 / (top - lo)), 0, 1)
     if low: warnings.warn(f"{name}: 16-bit image uses only values {int(a.min())}–{hi} (< 1/16 of its range): "
@@ -137,7 +139,8 @@ def _no_pixels(ds, path, name: str) -> ImageLoadError:
     sop = str(getattr(ds.get('SOPClassUID') or ds.file_meta.get('MediaStorageSOPClassUID', ''), 'name', ''))
     if 'Rows' in ds or 'Image Storage' in sop:
         what = f"{ds.Rows}x{ds.Columns} image" if 'Rows' in ds and 'Columns' in ds else sop or 'an image'
-        return _fail(name, f"truncated DICOM: the file ends after {size} bytes, before the pixel data its header promises ({what})")
+        return _fail(name, f"truncated DICOM: the file ends after {size} bytes, before the pixel data its header "
+                           f"promises ({what})")
     return _fail(name, "not a DICOM image (no pixel data)")
 
 def _load_dicom(path: Path | io.BytesIO, name: str, frame: int) -> np.ndarray:
@@ -146,8 +149,9 @@ def _load_dicom(path: Path | io.BytesIO, name: str, frame: int) -> np.ndarray:
     if not any(t in ds for t in _PIXEL_TAGS): raise _no_pixels(ds, path, name)
     if 'TransferSyntaxUID' not in ds.file_meta:   # no file meta (a bare dataset): the encoding pydicom read it with
         implicit, little = ds.original_encoding
-        ds.file_meta.TransferSyntaxUID = (pydicom.uid.ImplicitVRLittleEndian if implicit else
-                                          pydicom.uid.ExplicitVRLittleEndian if little else pydicom.uid.ExplicitVRBigEndian)
+        uid = pydicom.uid
+        ds.file_meta.TransferSyntaxUID = (uid.ImplicitVRLittleEndian if implicit else
+                                          uid.ExplicitVRLittleEndian if little else uid.ExplicitVRBigEndian)
     n = _frames(ds)
     if not 0 <= frame < n: raise _fail(name, f"frame {frame} out of range: the file has {n} frame(s)")
     try:
@@ -168,7 +172,8 @@ def _load_dicom(path: Path | io.BytesIO, name: str, frame: int) -> np.ndarray:
         elif pi == 'PALETTE COLOR':               # ultrasound and nuclear medicine: pydicom applies the colour table
             rgb = apply_color_lut(arr, ds)
             bits = int((ds.get('RedPaletteColorLookupTableDescriptor') or [0, 0, 8])[2])
-            x = rgb.astype(np.float32) * np.float32(1 / (255 if bits <= 8 or rgb.max() <= 255 else 65535))  # 16-bit tables holding 8-bit values exist
+            top = 255 if bits <= 8 or rgb.max() <= 255 else 65535   # 16-bit tables holding 8-bit values exist
+            x = rgb.astype(np.float32) * np.float32(1 / top)
         else: raise _fail(name, f"unsupported DICOM photometric interpretation {pi!r}")
     except ImageLoadError: raise
     except Exception as e: raise _fail(name, f"cannot decode DICOM pixel data ({type(e).__name__}: {e})") from e
@@ -212,8 +217,8 @@ class EncodedImage:
 def _sniff(head: bytes) -> str | None:
     "The format a file's first bytes announce: 'dicom', 'npy', 'pil', or None."
     if head[128:132] == b'DICM' or head[:4] == b'DICM': return 'dicom'
-    if head[:2] in (b'\x02\x00', b'\x08\x00') and head[3:4] == b'\x00' and (head[4:6].isupper() or head[6:8] == b'\x00\x00'):
-        return 'dicom'                                  # no preamble: a first element (0002,xxxx) / (0008,xxxx), explicit or implicit VR
+    first_element = head[:2] in (b'\x02\x00', b'\x08\x00') and head[3:4] == b'\x00'   # (0002,xxxx) / (0008,xxxx)
+    if first_element and (head[4:6].isupper() or head[6:8] == b'\x00\x00'): return 'dicom'    # no preamble
     if head.startswith(b'\x93NUMPY'): return 'npy'
     if head.startswith((b'\x89PNG\r\n\x1a\n', b'\xff\xd8\xff', b'BM', b'II*\x00', b'MM\x00*')): return 'pil'
     if head[:4] == b'RIFF' and head[8:12] == b'WEBP': return 'pil'
@@ -228,7 +233,8 @@ def _kind(head: bytes, ext: str, name: str) -> str:
     if ext in _PIL_EXTS: return 'pil'
     raise _fail(name, f"unsupported file type {ext or '(no extension)'!r}; expected DICOM, .npy or one of {list(_PIL_EXTS)}")
 
-def _decode(src, kind: str, name: str, frame: int, rgb: bool, min_side: int | None, range16: str = 'auto') -> np.ndarray:
+def _decode(src, kind: str, name: str, frame: int, rgb: bool, min_side: int | None,
+            range16: str = 'auto') -> np.ndarray:
     "Decode a file or a file-like object `src` of type `kind` into the canonical array."
     if kind == 'dicom': return _canonical(_load_dicom(src, name, frame), name, rgb)
     if kind == 'npy':
@@ -237,7 +243,8 @@ def _decode(src, kind: str, name: str, frame: int, rgb: bool, min_side: int | No
         return _canonical(a, name, rgb)
     return _canonical(_load_pil(src, name, min_side, range16), name, rgb)
 
-def _load_file(path: Path, frame: int, rgb: bool = True, min_side: int | None = None, range16: str = 'auto') -> np.ndarray:
+def _load_file(path: Path, frame: int, rgb: bool = True, min_side: int | None = None,
+               range16: str = 'auto') -> np.ndarray:
     name = str(path)
     if not path.exists(): raise _fail(name, "file not found")
     if not path.is_file(): raise _fail(name, "not a file")
@@ -252,7 +259,8 @@ def _load(src, frame: int = 0, rgb: bool = True, min_side: int | None = None, ra
     if range16 not in _RANGE16: raise ValueError(f"range16 must be one of {_RANGE16}, got {range16!r}")
     if isinstance(src, (str, os.PathLike)): return _load_file(Path(src), int(frame), rgb, min_side, range16)
     if isinstance(src, EncodedImage):
-        return _decode(io.BytesIO(src.data), _kind(src.data[:132], '.' + src.ext, src.name), src.name, int(frame), rgb, min_side, range16)
+        kind = _kind(src.data[:132], '.' + src.ext, src.name)
+        return _decode(io.BytesIO(src.data), kind, src.name, int(frame), rgb, min_side, range16)
     if isinstance(src, Image.Image): return _canonical(_pil_array(src, '<PIL image>'), '<PIL image>', rgb)
     if callable(src) and not isinstance(src, np.ndarray):
         name = f"<callable {getattr(src, '__qualname__', type(src).__name__)}>"
@@ -290,12 +298,14 @@ class ImageTransform:
         self.size, self.train = int(cfg.image_size), bool(train)
         self.augment, self.hflip = bool(train and cfg.augment), bool(train and cfg.hflip)
         self.resize, self.range16 = resize or getattr(cfg, 'resize', 'letterbox'), getattr(cfg, 'range16', 'auto')
-        if self.resize not in ('letterbox', 'crop'): raise ValueError(f"resize must be 'letterbox' or 'crop', got {self.resize!r}")
+        if self.resize not in ('letterbox', 'crop'):
+            raise ValueError(f"resize must be 'letterbox' or 'crop', got {self.resize!r}")
         S = self.size
         tfms = [PadSquare()] if self.resize == 'letterbox' else []
         if self.augment:
             tfms += [v2.RandomResizedCrop(S, scale=(0.75, 1.0), ratio=(0.9, 1 / 0.9), antialias=True),
-                     v2.RandomAffine(degrees=10, translate=(0.05, 0.05), fill=0, interpolation=v2.InterpolationMode.BILINEAR),
+                     v2.RandomAffine(degrees=10, translate=(0.05, 0.05), fill=0,
+                                     interpolation=v2.InterpolationMode.BILINEAR),
                      v2.ColorJitter(brightness=0.2, contrast=0.2)]
         else: tfms += [v2.Resize(S, antialias=True), v2.CenterCrop(S)]
         if self.hflip: tfms.append(v2.RandomHorizontalFlip(p=0.5))
@@ -308,12 +318,14 @@ class ImageTransform:
                 ) -> torch.Tensor:
         "Transform one image to a normalised float32 tensor [3, S, S]."
         ok = isinstance(img, np.ndarray) and img.dtype == np.float32 and img.ndim == 3 and img.shape[-1] == 3
-        a = np.ascontiguousarray(img) if ok else _load(img, frame, rgb=False, min_side=self.min_side, range16=self.range16)
+        a = np.ascontiguousarray(img) if ok else _load(img, frame, False, self.min_side, self.range16)
         t = self._spatial(tv_tensors.Image(torch.from_numpy(a).permute(2, 0, 1)))
         if t.shape[0] == 1: t = t.expand(3, -1, -1)
         return self._normalize(t).as_subclass(torch.Tensor)
 
     def __repr__(self):
         kind = 'train' if self.train else 'eval'
-        return f"ImageTransform({kind}, size={self.size}, resize={self.resize}, augment={self.augment}, hflip={self.hflip}):\n  " + \
+        head = (f"ImageTransform({kind}, size={self.size}, resize={self.resize}, augment={self.augment}, "
+                f"hflip={self.hflip})")
+        return head + ":\n  " + \
                '\n  '.join(type(t).__name__ for t in self.pipeline.transforms)

@@ -98,7 +98,9 @@ def extract_sections(text: str,  # the raw report
 
 # %% ../nbs/01b_reports.ipynb #83b831eb
 _DEID_RE = re.compile(r'\[\*\*.*?\*\*\]', re.S)
-_BLANK_RE = re.compile(r'\[\*\*.*?\*\*\]|_{3,}|-?(?<![A-Za-z0-9])X{4,}(?![A-Za-z0-9])-?', re.S)  # MIMIC-III, MIMIC-CXR, IU X-ray
+_BLANK_RE = re.compile(r'\[\*\*.*?\*\*\]'                              # MIMIC-II/III
+                       r'|_{3,}'                                           # MIMIC-CXR
+                       r'|-?(?<![A-Za-z0-9])X{4,}(?![A-Za-z0-9])-?', re.S)  # IU X-ray
 _MASK = '\x00'  # stands in for the mask token while the text is tidied
 
 def _unescape(t: str) -> str:
@@ -280,15 +282,18 @@ _NEG_AFTER = re.compile(r'^\s*(?:(?:scan|study|exam(?:ination)?|imaging|images?)
 _GOVERNS_EVIDENCE = re.compile(r'^\s*(?:evidence|findings?|signs?|features?|appearances?|correlate|abnormalit(?:y|ies))\b', re.I)
 _REC_BEFORE = re.compile(r'\b(?:recommend\w*|consider\w*|suggest\w*|advis\w*|propos\w*|referr?\w* for|schedul\w*|'
                          r'(?:further|additional) (?:evaluation|assessment|characteri[sz]ation|imaging|work-?up) (?:with|by|using|via)|'
-                         r'(?:will|would|may|might|could|to) (?:likely |probably )?(?:require|need|necessitate)|should (?:undergo|have|be)|would (?:benefit|be helpful)|may (?:be )?(?:helpful|useful|obtained|considered)|'
+                         r'(?:will|would|may|might|could|to) (?:likely |probably )?(?:require|need|necessitate)|'
+                         r'should (?:undergo|have|be)|would (?:benefit|be helpful)|may (?:be )?(?:helpful|useful|obtained|considered)|'
                          r'(?:could|can) be (?:obtained|performed)|correlat\w* (?:with|by))\b(?:\W+\w+){0,8}?\W+$', re.I)
 _REC_AFTER = re.compile(r'^\W*(?:[\w-]+\W+){0,6}?(?:(?:is|are) (?:recommended|suggested|advised|warranted|needed|required|indicated|preferred)|'
                         r'(?:would|could|can|may|might|should) (?:also )?(?:be )?(?:helpful|useful|considered|obtained|performed|pursued|'
                         r'of value|beneficial|recommended)|(?:if|when|as) (?:clinically )?(?:indicated|warranted|appropriate|needed)|'
                         r'recommended|suggested|advised)\b', re.I)
 _CMP_BEFORE = re.compile(rf'(?:\bcompar\w*(?:\s+(?:with|to))?|\bprior|\bprevious(?:ly)?|\bearlier|\boutside|\bold|\bpreceding|\blast|'
-                         rf'\bsince|\b(?:seen|noted|demonstrated|identified|described|shown|visuali[sz]ed|detected|reported|evident|present)\s+(?:on|by|at|with|in)|'
-                         rf'\b(?:the|on|from|of|since|to)\s+_{{2,}})'   # a blanked date before the exam: 'in the XXXX CT'
+                         rf'\bsince|\b(?:seen|noted|demonstrated|identified|described|shown|'
+                         rf'visuali[sz]ed|detected|reported|evident|present)'
+                         rf'\s+(?:on|by|at|with|in)|'
+                         rf'\b(?:the|on|from|of|since|to)\s+_{{2,}})'   # a blanked date: 'in the XXXX CT'
                          rf'\s+(?:{_MODS}\s+){{0,3}}$', re.I)
 _CMP_AFTER = re.compile(r'^\s*(?:[\w-]+\s+){0,3}?(?:from|dated|of|on|performed on|obtained on|done on)\s+(?:\d|_{2,}|\[\*\*|yesterday|'
                         r'last|earlier|(?:the )?(?:prior|previous|same) |(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)', re.I)
