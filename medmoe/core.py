@@ -136,6 +136,8 @@ class DataConfig:
     synth_difficulty: str = 'tiny'  # MedSynth difficulty preset: 'tiny', 'default' or 'hard'
     resize: str = 'letterbox'  # geometry: 'letterbox' (pad to square: keeps the whole image) or 'crop' (centre crop)
     range16: str = 'auto'  # 16-bit PNG/TIFF to [0, 1]: 'auto', 'full' or 'window' (see `medmoe.images`)
+    synth_twins: bool = False  # MedSynth: batches of counterfactual twin pairs (hard negatives; see `medmoe.synth.twin`)
+    synth_shuffle: bool = False  # MedSynth: shuffle training reports among images (the negative control)
 
     def validate(self, p='data'):
         _check_types(self, p)
