@@ -12,7 +12,7 @@ from .losses import local_block_scores
 
 # %% auto #0
 __all__ = ['as_float_tensor', 'l2_normalize', 'block_rows', 'chunked_topk', 'relevance_fn', 'retrieval_ranks', 'rank_metrics',
-           'retrieval_metrics', 'chance_recall', 'local_pair_fn', 'rerank_topk', 'precision_at_k']
+           'retrieval_metrics', 'chance_levels', 'local_pair_fn', 'rerank_topk', 'precision_at_k']
 
 # %% ../nbs/09a_retrieval.ipynb #a1017e8c
 def as_float_tensor(x, name: str = 'x') -> torch.Tensor:
@@ -215,7 +215,7 @@ def retrieval_metrics(img_emb, # [N, D] image embeddings
     return out
 
 # %% ../nbs/09a_retrieval.ipynb #cd9e633c
-def chance_recall(query_groups, # [Q] group id of each query
+def chance_levels(query_groups, # [Q] group id of each query
                   key_groups=None, # [N] group id of each key (default: the query groups: a paired split)
                   ks: Sequence[int] = (1, 5, 10), # the K of Recall@K
                  ) -> dict:

@@ -476,14 +476,14 @@ def heldout_metrics(feats: dict,  # from `medmoe.probe.extract_features(model, d
                     labels: list | None = None) -> dict:  # the label of each dataset item, for label-level Precision@K (None: skip)
     "Retrieval (both directions), label-level image→text Precision@1/5 and routing accuracy of an encoded split, with chance levels."
     from collections import Counter
-    from medmoe.retrieval import retrieval_metrics, precision_at_k, chance_recall
+    from medmoe.retrieval import retrieval_metrics, precision_at_k, chance_levels
     texts = [reports[i] for i in feats['index'].tolist()]
     ids = {t: i for i, t in enumerate(dict.fromkeys(texts))}
     groups = [ids[t] for t in texts]  # items with the same text are one match: nothing could tell them apart
     n, K = len(texts), cfg.moe.num_experts
     res = dict(n=n, groups=len(ids), retrieval=retrieval_metrics(feats['img_emb'], feats['txt_emb'], groups, groups),
                image_router_accuracy=routing_accuracy(feats['expert_idx'][:, 0], feats['modality'], cfg),
-               chance={**chance_recall(groups), 'router': 1 / K})
+               chance={**chance_levels(groups), 'router': 1 / K})
     if report_expert is not None: res['router_accuracy'] = routing_accuracy(report_expert, feats['modality'], cfg)
     if labels is not None and n >= 5:
         lab = [labels[i] for i in feats['index'].tolist()]
