@@ -9,7 +9,7 @@ __all__ = ['IMAGE_EXTS', 'ROCO_MODALITY_CUIS', 'CHEXPERT_5', 'IMAGE_SUFFIXES', '
            'mimic_cxr', 'iu_xray', 'roco', 'roco_v1', 'pmc_oa', 'chexpert_5x200', 'image_folder']
 
 # %% ../nbs/01c_sources.ipynb #c5c9b659
-import bz2, dataclasses, difflib, gzip, hashlib, io, json, logging, lzma, math, random, re, tarfile
+import bz2, dataclasses, difflib, gzip, hashlib, io, json, logging, lzma, math, random, re, tarfile, zlib
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
@@ -408,17 +408,27 @@ def _take(sample: dict, info: dict, src: str):
     except UnicodeDecodeError as e: raise _CellError(f'not UTF-8 ({e})') from None
 
 # %% ../nbs/01c_sources.ipynb #f77f3e78
+def _unpacker(head: bytes) -> Callable[[bytes], bytes]:
+    "Incremental decompression for the walk, from a shard's first bytes (webdataset's tar reader accepts gzip, bzip2 and xz)."
+    if head[:2] == b'\x1f\x8b': d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif head[:3] == b'BZh': d = bz2.BZ2Decompressor()
+    elif head[:6] == b'\xfd7zXZ\x00': d = lzma.LZMADecompressor()
+    else: return lambda b: b
+    return lambda b: d.decompress(b) if b and not d.eof else b''
+
 class _CheckedTar:
     "A read stream that walks the tar blocks passing through it, to tell where an archive is cut (Python's `tarfile` takes a cut at a header for the end)."
     def __init__(self, raw, url: str):
         self.raw, self.url, self.pos, self.header_at, self.head = raw, url, 0, 0, b''  # bytes seen; where the next header starts
         self.member, self.last = None, 'the start'  # (offset, label, size) of the last header; the last member's name
         self.ended, self.eof, self.bad = False, False, None  # end-of-archive block seen; source exhausted; invalid header
+        self.unpack = None  # bytes -> tar bytes (decompressing a .tar.gz / .bz2 / .xz shard)
 
     def read(self, n: int = -1) -> bytes:
         data = self.raw.read(n)
         if not data and n != 0: self.eof = True
-        self._walk(data)
+        if self.unpack is None: self.unpack = _unpacker(data)  # the first bytes say whether the shard is compressed
+        self._walk(self.unpack(data))
         return data
 
     def _walk(self, data: bytes):
