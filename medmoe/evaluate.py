@@ -112,10 +112,10 @@ def eval_retrieval(model: MedMoE, records: list, bs: int | None = None,
     local = rerank_top > 0
     f = extract_features(model, dl, text=True, regions=local, words=local, autocast=_autocast_of(precision))
     items = [dl.dataset.records[i] for i in f['index'].tolist()]
-    read = read_texts([r.report for r in dl.dataset.records], model.cfg, model.tokenizer)   # each report as the model reads it
+    read = read_texts([r.report for r in dl.dataset.records], model.cfg, model.tokenizer)   # as the model reads it
     res = heldout_metrics(f, read, model.cfg, report_experts(model, f['txt_emb']), item_labels(dl.dataset.records))
     res['skipped'] = len(f['skipped'])
-    groups = pd.factorize(pd.Series([read[i] for i in f['index'].tolist()]))[0]   # the same model input = the same match
+    groups = pd.factorize(pd.Series([read[i] for i in f['index'].tolist()]))[0]   # the same model input: one match
     lf = local_scorer(model, f) if local else None
     i2t = (lambda qi, cand: lf(qi[:, None].expand_as(cand), cand)) if local else None
     if local:
@@ -254,7 +254,7 @@ def evaluate(ckpt: str | Path,  # save_pretrained folder or `medmoe train` run f
                                     label if precision_at_k else None, precision_at_k or (1, 5, 10))
         elif t == 'zeroshot':
             tables[t] = eval_zeroshot(model, recs, label, prompts, n_boot=n_boot, bs=bs, on_error=on_err, precision=precision); res[t] = tables[t]
-            res['zeroshot_per_class'] = tables[t].attrs['per_class']   # support, accuracy and AUC of each class (in eval.json)
+            res['zeroshot_per_class'] = tables[t].attrs['per_class']   # support, accuracy, AUC of each class
         elif t == 'probe':
             p = eval_probe(model, recs, label, fractions, seeds, bs=bs, on_error=on_err, precision=precision)
             tables[t] = p.summary; tables['probe_runs'] = p.runs

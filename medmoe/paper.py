@@ -153,7 +153,7 @@ def zero_shot_scores(model, # the model (`encode_reports` for the prompts)
                      local_weight: float = 0.0, # weight of GLoRIA's local score (needs feats['regions'])
                      cfg=None,
                     ) -> pd.DataFrame:
-    "Zero-shot accuracy, balanced accuracy, macro AUC, macro F1 (%) of the test items, with bootstrap CIs; per class in `.attrs`."
+    "Zero-shot accuracy, balanced accuracy, macro AUC, macro F1 (%) on the test items with CIs; per class in `.attrs`."
     cfg = cfg if cfg is not None else model.cfg
     f = _take(feats, feats['split'] == 'test')
     if not len(f['y']): raise ValueError("no test items to score")
@@ -166,7 +166,7 @@ def zero_shot_scores(model, # the model (`encode_reports` for the prompts)
                                    temp1=cfg.loss.temp1, temp2=cfg.loss.temp2)
     probs = zero_shot_probs(f['img_emb'], W, _logit_scale(model, cfg), local, local_weight)
     out = bootstrap_metrics(f['y'], probs.numpy(), n_boot=n_boot, seed=seed)
-    out.attrs['per_class'] = per_class_metrics(f['y'], probs.numpy(), list(prompt_texts(prompts)))  # support, accuracy, AUC of each class
+    out.attrs['per_class'] = per_class_metrics(f['y'], probs.numpy(), list(prompt_texts(prompts)))
     return out
 
 def probe_scores(feats: dict, # `dataset_features` output over train (valid) and test

@@ -186,7 +186,7 @@ def linear_probe(train_x, # [N, D] frozen training features
                  valid_pct: float = 0.2, # share of a subset held out for choosing C when no valid set is given
                  max_iter: int = 5000, # lbfgs iterations
                  classes_: Sequence | None = None, # every class of the dataset (each must have training samples); None = those in train_y
-                 valid_at_fraction: bool = False, # choose C on a stratified subset of the validation set at each run's fraction, not all of it
+                 valid_at_fraction: bool = False, # choose C on the validation set subsampled at the run's fraction
                 ) -> ProbeResult:
     "Seeded, stratified linear probes at each label fraction: accuracy and AUC (%) per run and mean ± std."
     train_x, test_x = np.asarray(train_x, np.float64), np.asarray(test_x, np.float64)
@@ -212,7 +212,8 @@ def linear_probe(train_x, # [N, D] frozen training features
             xs, ys = train_x[sub], train_y[sub]
             if valid_x is not None:
                 vsub = stratified_subset(valid_y, frac, seed) if valid_at_fraction else np.arange(len(valid_y))
-                m, C, how = fit_probe(xs, ys, np.asarray(valid_x)[vsub], np.asarray(valid_y)[vsub], Cs, max_iter=max_iter)
+                vx, vy = np.asarray(valid_x)[vsub], np.asarray(valid_y)[vsub]
+                m, C, how = fit_probe(xs, ys, vx, vy, Cs, max_iter=max_iter)
                 n_valid = len(vsub)
             else:
                 split = _carve(ys, valid_pct, seed)
@@ -224,8 +225,10 @@ def linear_probe(train_x, # [N, D] frozen training features
             proba = np.zeros((len(test_x), len(classes)))
             proba[:, np.searchsorted(classes, m.classes_)] = m.predict_proba(test_x)
             met = classification_metrics(np.searchsorted(classes, test_y), proba)
-            rows.append(dict(fraction=frac, seed=seed, n_train=len(sub), label_fraction=len(sub) / len(train_y), n_valid=n_valid, C=C, C_from=how,
+            rows.append(dict(fraction=frac, seed=seed, n_train=len(sub), label_fraction=len(sub) / len(train_y),
+                             n_valid=n_valid, C=C, C_from=how,
                              accuracy=met['accuracy'], auc=met['auc'], balanced_accuracy=met['balanced_accuracy'], f1=met['f1']))
     runs = pd.DataFrame(rows)
-    summary = runs.groupby('fraction')[['accuracy', 'auc', 'balanced_accuracy', 'f1', 'n_train', 'label_fraction', 'n_valid']].agg(['mean', 'std'])
+    cols = ['accuracy', 'auc', 'balanced_accuracy', 'f1', 'n_train', 'label_fraction', 'n_valid']
+    summary = runs.groupby('fraction')[cols].agg(['mean', 'std'])
     return ProbeResult(runs, summary)

@@ -219,7 +219,7 @@ def chance_levels(query_groups, # [Q] group id of each query
                   key_groups=None, # [N] group id of each key (default: the query groups: a paired split)
                   ks: Sequence[int] = (1, 5, 10), # the K of Recall@K
                  ) -> dict:
-    "Expected Recall@K (%) of a random ranking: the mean over queries of 1 - C(n-g, K)/C(n, K), g = the query's relevant keys."
+    "Expected Recall@K (%) of a random ranking: the mean over queries of 1 - C(n-g, K)/C(n, K), g = its relevant keys."
     kg = pd.Series(np.asarray(query_groups if key_groups is None else key_groups).tolist())
     size, n = kg.value_counts(), len(kg)
     g = np.array([size.get(q, 0) for q in np.asarray(query_groups).tolist()], dtype=float)

@@ -386,18 +386,19 @@ def write_shards(records: Iterable, # the records to pack
 # %% ../nbs/01c_sources.ipynb #c4c00ba0
 @dataclass(frozen=True)
 class ShardFields:
-    "Which members of a shard sample fill which `Record` fields; a source is `'EXT'` (a member) or `'json:KEY'` (a key of the `.json` member)."
+    "Which shard members fill which `Record` fields: each source is a member `'EXT'` or a `.json` key `'json:KEY'`."
     text: tuple = ('txt', 'text', 'caption')  # the report: the first of these members present
     image: tuple = IMAGE_EXTS  # the image: the first of these members present
     modality: tuple = ('cls', 'json:modality')  # the modality (index or name): every source present must agree
-    labels: dict = dataclasses.field(default_factory=dict)  # label name -> source, added to the `.json`'s `labels` object
+    labels: dict = dataclasses.field(default_factory=dict)  # label name -> source, added to the `.json`'s `labels`
     id: str = 'json:id'  # the record id (the sample key when absent)
 
     @classmethod
     def from_dict(cls, d: dict) -> 'ShardFields':
         "From a JSON-like dict (e.g. `--shard-fields`); unknown keys are an error naming them."
         unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
-        if unknown: raise ValueError(f'shard fields: unknown keys {sorted(unknown)}; known: {[f.name for f in dataclasses.fields(cls)]}')
+        known = [f.name for f in dataclasses.fields(cls)]
+        if unknown: raise ValueError(f'shard fields: unknown keys {sorted(unknown)}; known: {known}')
         return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()})
 
 def _take(sample: dict, info: dict, src: str):
@@ -409,7 +410,7 @@ def _take(sample: dict, info: dict, src: str):
 
 # %% ../nbs/01c_sources.ipynb #f77f3e78
 def _unpacker(head: bytes) -> Callable[[bytes], bytes]:
-    "Incremental decompression for the walk, from a shard's first bytes (webdataset's tar reader accepts gzip, bzip2 and xz)."
+    "Incremental decompression for the walk, from a shard's first bytes (webdataset reads gzip, bzip2 and xz tars too)."
     if head[:2] == b'\x1f\x8b': d = zlib.decompressobj(16 + zlib.MAX_WBITS)
     elif head[:3] == b'BZh': d = bz2.BZ2Decompressor()
     elif head[:6] == b'\xfd7zXZ\x00': d = lzma.LZMADecompressor()
@@ -417,11 +418,12 @@ def _unpacker(head: bytes) -> Callable[[bytes], bytes]:
     return lambda b: d.decompress(b) if b and not d.eof else b''
 
 class _CheckedTar:
-    "A read stream that walks the tar blocks passing through it, to tell where an archive is cut (Python's `tarfile` takes a cut at a header for the end)."
+    "A read stream walking the tar blocks passing through it, to tell where a tar is cut (`tarfile` sees no cut)."
     def __init__(self, raw, url: str):
-        self.raw, self.url, self.pos, self.header_at, self.head = raw, url, 0, 0, b''  # bytes seen; where the next header starts
+        self.raw, self.url, self.head = raw, url, b''
+        self.pos, self.header_at = 0, 0  # bytes seen; where the next header starts
         self.member, self.last = None, 'the start'  # (offset, label, size) of the last header; the last member's name
-        self.ended, self.eof, self.bad = False, False, None  # end-of-archive block seen; source exhausted; invalid header
+        self.ended, self.eof, self.bad = False, False, None  # end-of-archive block seen; source read out; bad header
         self.unpack = None  # bytes -> tar bytes (decompressing a .tar.gz / .bz2 / .xz shard)
 
     def read(self, n: int = -1) -> bytes:
@@ -443,37 +445,39 @@ class _CheckedTar:
             if not any(h): self.ended = True; break  # a zero block: the end of the archive
             try:
                 size_field = h[124:136]
-                size = int.from_bytes(size_field[1:], 'big') if size_field[0] & 0x80 else int(size_field.strip(b'\0 ') or b'0', 8)
+                big = size_field[0] & 0x80  # base-256 sizes (members over 8 GiB)
+                size = int.from_bytes(size_field[1:], 'big') if big else int(size_field.strip(b'\0 ') or b'0', 8)
                 ok = int(h[148:156].strip(b'\0 ') or b'0', 8) in tarfile.calc_chksums(h)
             except ValueError: ok = False
             if not ok: self.bad = f'invalid member header at byte {self.header_at} (after {self.last!r})'; break
-            if h[156:157] in (b'x', b'g', b'L', b'K'): label = f'the extended header after {self.last!r}'  # pax / GNU long name
+            if h[156:157] in (b'x', b'g', b'L', b'K'): label = f'the extended header after {self.last!r}'  # pax, GNU
             else: label = self.last = h[:100].split(b'\0')[0].decode('utf-8', 'replace')
             self.member = (self.header_at, label, size)
             self.header_at += 512 + -(-size // 512) * 512
         self.pos += len(data)
 
     def problem(self) -> str | None:
-        "Why the archive is not whole (None when it reached its end-of-archive block); valid once the stream is read out."
+        "Why the archive is not whole (None once its end-of-archive block is seen); final when the stream is read out."
         if self.bad: return self.bad
         if self.ended or not self.eof: return None
         if self.head: return f'cut inside the member header at byte {self.header_at}'
         if self.member and self.pos < self.header_at:
             at, label, size = self.member
-            if self.pos < at + 512 + size: return f'cut inside the data of {label!r} ({self.pos - at - 512} of {size} bytes)'
+            if self.pos < at + 512 + size:
+                return f'cut inside the data of {label!r} ({self.pos - at - 512} of {size} bytes)'
             return f'cut in the padding after {label!r}'
         return f'cut at byte {self.pos}: no end-of-archive block after {self.last!r}'
 
     def finish(self) -> str | None:
-        "Read the rest through the walk and close the source: why the shard was not read whole (a failed command first), or None."
+        "Read the rest through the walk, close the source: why the shard was not read whole (a failed command first)."
         try:
             while not (self.ended or self.bad or self.eof): self.read(1 << 16)
             self.raw.close()  # webdataset's pipes check the command's exit status here
         except Exception as e: return _pipe_failure(self.raw) or _read_error(e)
         return _pipe_failure(self.raw) or self.problem()
 
-_CURL_EXIT = {6: 'cannot resolve the host', 7: 'cannot connect to the server', 22: 'the server answered with an HTTP error',
-              28: 'timed out', 35: 'TLS handshake failed', 56: 'the connection broke'}
+_CURL_EXIT = {6: 'cannot resolve the host', 7: 'cannot connect to the server', 22: 'the server answered an HTTP error',
+              28: 'timed out', 35: 'TLS handshake failed', 56: 'the connection broke'}  # curl's exit codes
 
 def _pipe_failure(raw) -> str | None:
     "Why a webdataset `Pipe` (a `pipe:` command, or curl for a URL) failed, from its exit status; None if it did not."
@@ -515,14 +519,15 @@ def _expand_urls(urls) -> list[str]:
     elif isinstance(urls, (str, Path)): out = wds.shardlists.expand_urls(str(urls))
     else: out = [u for x in urls for u in wds.shardlists.expand_urls(str(x))]
     if not out: raise ValueError(f'no shards in {urls!r}')
-    missing = [u for u in out if ':' not in u.split('/')[0] and not Path(u).is_file()]  # local paths only: pipes and URLs are opened later
+    local = [u for u in out if ':' not in u.split('/')[0]]  # pipes and URLs are checked when opened
+    missing = [u for u in local if not Path(u).is_file()]
     if missing: raise FileNotFoundError(f'{len(missing)} of {len(out)} shards not found, e.g. {missing[0]}')
     return out
 
 def sample_record(sample: dict, # a webdataset sample: member bytes keyed by extension, plus `__key__` and `__url__`
                   fields: ShardFields | None = None, # which members hold what; None = `ShardFields()`
                  ) -> Record:
-    "The `Record` of one webdataset sample; a member that cannot be read as its field is a `SourceError` naming the sample."
+    "The `Record` of one webdataset sample; a member that cannot be read as its field is a `SourceError` naming it."
     f = fields or ShardFields()
     key, url = sample.get('__key__', '?'), sample.get('__url__', '?')
     where = f'sample {key!r} in {Path(str(url)).name}'
@@ -530,7 +535,9 @@ def sample_record(sample: dict, # a webdataset sample: member bytes keyed by ext
     ext = next((e for e in f.image if e in sample), None)
     if ext is None: raise SourceError(f'{where}: no image (fields {members}; expected one of {list(f.image)})')
     text = next((e for e in f.text if e in sample), None)
-    if text is None: raise SourceError(f"{where}: no {f.text[0]} (fields {members})" + (f"; nor {', '.join(f.text[1:])}" if f.text[1:] else ''))
+    if text is None:
+        nor = f"; nor {', '.join(f.text[1:])}" if f.text[1:] else ''
+        raise SourceError(f"{where}: no {f.text[0]} (fields {members}){nor}")
     try: report = sample[text].decode('utf-8').strip()
     except UnicodeDecodeError as e: raise SourceError(f'{where}: {text} is not UTF-8 ({e})') from None
     if not report: raise SourceError(f'{where}: empty report')
@@ -538,7 +545,8 @@ def sample_record(sample: dict, # a webdataset sample: member bytes keyed by ext
     if 'json' in sample:
         try: info = json.loads(sample['json'])
         except (json.JSONDecodeError, UnicodeDecodeError) as e: raise SourceError(f'{where}: json: {e}') from None
-        if not isinstance(info, dict): raise SourceError(f'{where}: json: expected an object, got {type(info).__name__}')
+        if not isinstance(info, dict):
+            raise SourceError(f'{where}: json: expected an object, got {type(info).__name__}')
         for k in ('labels', 'meta'):
             if info.get(k) is not None and not isinstance(info[k], dict):
                 raise SourceError(f'{where}: json: {k!r} must be an object, got {type(info[k]).__name__}')
@@ -549,7 +557,8 @@ def sample_record(sample: dict, # a webdataset sample: member bytes keyed by ext
             if not _missing(v): seen[src] = _as_modality(v)
         except _CellError as e: raise SourceError(f'{where}: {src}: {e}') from None
     if len(set(seen.values())) > 1:
-        raise SourceError(f'{where}: modality sources disagree: ' + ', '.join(f'{s} = {MODALITIES[m]}' for s, m in seen.items()))
+        said = ', '.join(f'{s} = {MODALITIES[m]}' for s, m in seen.items())
+        raise SourceError(f'{where}: modality sources disagree: {said}')
     labels = dict(info.get('labels') or {})
     for name, src in f.labels.items():
         try: v = _take(sample, info, src)
@@ -557,8 +566,9 @@ def sample_record(sample: dict, # a webdataset sample: member bytes keyed by ext
         if v is not None: labels[name] = v
     rid = info.get(f.id[5:]) if f.id.startswith('json:') else _take(sample, info, f.id)
     meta = dict(info.get('meta') or {}, shard=str(url), key=key)
-    return Record(str(key if _missing(rid) else rid), EncodedImage(sample[ext], ext, f'{Path(str(url)).name}:{key}.{ext}'), report,
-                  next(iter(seen.values()), UNKNOWN_MODALITY), labels, info.get('split'), meta)
+    image = EncodedImage(sample[ext], ext, f'{Path(str(url)).name}:{key}.{ext}')
+    modality = next(iter(seen.values()), UNKNOWN_MODALITY)
+    return Record(str(key if _missing(rid) else rid), image, report, modality, labels, info.get('split'), meta)
 
 class WebDatasetRecords(torch.utils.data.IterableDataset):
     "A stream of `Record`s from webdataset shards: shuffled per epoch, split across nodes and workers."
@@ -622,7 +632,7 @@ class SampleCount(int):
     skipped: list = []
 
 def count_samples(urls, # brace pattern(s), list of paths/URLs/`pipe:` commands, or a `ShardSet`
-                  on_error: str = 'raise', # 'raise' naming a shard that cannot be read whole, or 'skip' (count what the stream gives)
+                  on_error: str = 'raise', # 'raise' (name a cut shard), or 'skip': count what the stream gives
                  ) -> SampleCount:
     "Samples the stream gives, found by reading each shard once as the stream does (through webdataset's opener)."
     _check_on_error(on_error)
@@ -635,7 +645,9 @@ def count_samples(urls, # brace pattern(s), list of paths/URLs/`pipe:` commands,
             reason = f'unreadable shard after {s.n} sample{"" if s.n == 1 else "s"} ({s.problem})'
             if on_error == 'raise': raise SourceError(f'{url}: {reason}')
             skipped.append((url, reason))
-    if skipped: _log.warning('count_samples: %d shard(s) not read whole, %d samples counted: %s', len(skipped), n, _reasons(skipped))
+    if skipped:
+        _log.warning('count_samples: %d shard(s) not read whole, %d samples counted: %s',
+                     len(skipped), n, _reasons(skipped))
     out = SampleCount(n); out.skipped = skipped
     return out
 

@@ -382,8 +382,11 @@ def per_class_metrics(y_true, # [N] class indices
     names = list(classes) if classes is not None else list(range(p.shape[1]))
     if len(names) != p.shape[1]: raise ValueError(f"{len(names)} class names for {p.shape[1]} classes")
     pred = p.argmax(1)
-    rows = {names[c]: dict(support=int((y == c).sum()), accuracy=100 * float((pred[y == c] == c).mean()) if (y == c).any() else float('nan'),
-                           auc=100 * _auc(y == c, p[:, c])) for c in range(p.shape[1])}
+    rows = {}
+    for c, name in enumerate(names):
+        of_c = y == c
+        acc = 100 * float((pred[of_c] == c).mean()) if of_c.any() else float('nan')
+        rows[name] = dict(support=int(of_c.sum()), accuracy=acc, auc=100 * _auc(of_c, p[:, c]))
     return pd.DataFrame.from_dict(rows, orient='index')
 
 # %% ../nbs/09b_zeroshot.ipynb #e8e34d1b
@@ -398,7 +401,7 @@ def zero_shot_eval(img_emb, # [N, D] image embeddings
                    alpha: float = 0.05, # 1 - confidence level
                    classes: Sequence | None = None, # class names for the per-class table (None: indices)
                   ) -> pd.DataFrame:
-    "Zero-shot accuracy, balanced accuracy, macro AUC and macro F1 (%) with bootstrap CIs; `.attrs['per_class']`: `per_class_metrics`."
+    "Zero-shot accuracy, balanced accuracy, macro AUC and macro F1 (%) with bootstrap CIs (`.attrs`: per class)."
     probs = zero_shot_probs(img_emb, classifier, logit_scale, local_scores, local_weight)
     out = bootstrap_metrics(np.asarray(y_true), probs.numpy(), n_boot=n_boot, alpha=alpha, seed=seed)
     out.attrs['per_class'] = per_class_metrics(np.asarray(y_true), probs.numpy(), classes)
