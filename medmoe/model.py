@@ -323,11 +323,12 @@ def _read_weights(wfile: Path) -> tuple:
 
 @patch(cls_method=True)
 def from_pretrained(cls: MedMoE,
-                    load_dir: str | Path,  # a directory written by `save_pretrained`
+                    load_dir: str | Path,  # a directory written by `save_pretrained`, or a `medmoe train` run folder
                     map_location: str | torch.device = 'cpu',  # device of the returned model
                     cfg: MedMoEConfig | None = None):  # build from this config instead of config.json (training fields may differ)
     "The model saved in `load_dir` (config, weights and tokenizer)."
     d = Path(load_dir)
+    if not (d / _CONFIG).is_file() and (d / 'model' / _CONFIG).is_file(): d = d / 'model'   # a run folder: its model/
     if not d.is_dir(): raise FileNotFoundError(f"checkpoint directory not found: {d}")
     cfile, wfile = d / _CONFIG, d / _WEIGHTS
     for f in (cfile, wfile):

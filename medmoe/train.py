@@ -31,6 +31,7 @@ from .core import (MedMoEConfig, ConfigError, MODALITIES, Record, get_device, ge
 from .loaders import get_dataloaders, get_test_dl, set_epoch
 from .losses import MedMoELoss, dist_info
 from .moe import router_targets
+from .card import write_model_card
 from .model import MedMoE
 from .text import build_tokenizer
 
@@ -691,6 +692,7 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
             _plot_confusion(feats['report_expert'], feats['modality'], cfg.moe.num_experts, out / 'figures' / 'routing_report.png', 'report router (test)')
         _plot_confusion(feats['expert_idx'][:, 0], feats['modality'], cfg.moe.num_experts, out / 'figures' / 'routing_image.png', 'image router (test)')
         (out / 'metrics.json').write_text(json.dumps(result, indent=1))
+        write_model_card(out / 'model', result)  # model/README.md: config, data, metrics, intended use, limitations
         if verbose: print(format_summary(result))
     if wandb and main:
         import wandb as wb; wb.finish()
