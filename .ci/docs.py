@@ -198,7 +198,7 @@ def inline_code(text: str) -> str:
 
 def page_html(title, desc, body, sidebar, toc, site) -> str:
     toc_html = ''.join(f'<a href="#{i}">{html.escape(t)}</a>' for i, t in toc)
-    sub = f'<p class="subtitle">{html.escape(desc)}</p>' if desc else ''
+    sub = f'<p class="subtitle">{inline_code(desc)}</p>' if desc else ''
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>{html.escape(title.replace("`", ""))} – {html.escape(site["title"])}</title>'
