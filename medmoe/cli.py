@@ -7,7 +7,7 @@ __all__ = ['parse_overrides', 'load_config', 'cmd_config', 'cmd_synth', 'cmd_tra
            'main']
 
 # %% ../nbs/11_cli.ipynb #2e827a1e
-import argparse, json, sys
+import argparse, json, re, sys
 from pathlib import Path
 from . import __version__
 from .core import MedMoEConfig, PRESETS, get_preset, ConfigError
@@ -204,6 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_synth_parser(sub); _add_train_parser(sub); _add_eval_parser(sub); _add_bench_parser(sub); _add_experiment_parser(sub)
     return parser
 
+def _one_line(e: BaseException) -> str:
+    "An error as one line: an OSError as 'path: cause', fastai's 'Exception occured in `X`...' prefix dropped."
+    msg = str(e)
+    if isinstance(e, OSError) and e.filename is not None and e.strerror:
+        msg = f"{e.filename}: {e.strerror}" + (f" ({e.filename2})" if e.filename2 else '')
+    msg = re.sub(r"^Exception occured in `[^`]*` when calling event `[^`]*`:\s*", '', msg)
+    return ' '.join(line.strip() for line in msg.splitlines() if line.strip())
+
 def main(argv: list[str] | None = None):
     "Entry point of the `medmoe` console script."
     import warnings  # fastai's import-time torch.jit.script call warns on every run; it is not the user's concern
@@ -214,12 +222,17 @@ def main(argv: list[str] | None = None):
         parser.print_help(); return 0
     try: args.func(args)
     except ConfigError as e:
-        print(f"medmoe {args.command}: configuration error: {e}", file=sys.stderr); return 2
+        print(f"medmoe {args.command}: configuration error: {_one_line(e)}", file=sys.stderr); return 2
     except (FileNotFoundError, FileExistsError, ValueError) as e:
-        print(f"medmoe {args.command}: error: {e}", file=sys.stderr); return 1
+        print(f"medmoe {args.command}: error: {_one_line(e)}", file=sys.stderr); return 1
     except BrokenPipeError:  # output piped into e.g. `head`, which closed early: not an error
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 0  # Python's docs recipe: no flush error at exit
+    except OSError as e:  # a full disk, a read-only folder, a path through a file: which path, and why
+        print(f"medmoe {args.command}: error: {_one_line(e)}", file=sys.stderr); return 1
+    except RuntimeError as e:
+        if type(e).__name__ != 'TrainingDiverged': raise  # medmoe.train's: not imported here, as `config` and `synth` do not need it
+        print(f"medmoe {args.command}: {_one_line(e)}", file=sys.stderr); return 3
     return 0
 
 # %% ../nbs/11_cli.ipynb #4831135b

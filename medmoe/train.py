@@ -629,7 +629,7 @@ class RunLock:
         "Raise `RunLocked` if a live run holds the lock (changes nothing)."
         import fcntl
         try: fd = os.open(self.path, os.O_RDONLY)
-        except FileNotFoundError: return
+        except (FileNotFoundError, NotADirectoryError): return  # no lock (acquire reports a path through a file)
         try: fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError: raise RunLocked(self._locked_msg()) from None
         finally: os.close(fd)
