@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None):
     except OSError as e:  # a full disk, a read-only folder, a path through a file: which path, and why
         print(f"medmoe {args.command}: error: {_one_line(e)}", file=sys.stderr); return 1
     except RuntimeError as e:
-        if type(e).__name__ != 'TrainingDiverged': raise  # medmoe.train's: not imported here, as `config` and `synth` do not need it
+        if type(e).__name__ != 'TrainingDiverged': raise  # medmoe.train's (not imported here: `config` does not need it)
         print(f"medmoe {args.command}: {_one_line(e)}", file=sys.stderr); return 3
     return 0
 

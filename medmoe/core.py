@@ -127,20 +127,24 @@ def _fsync_dir(d: Path):
 def atomic_write(path: str | Path,  # the file to (re)place
                  data: str | bytes | typing.Callable,  # the content, or a function writing it to the path it is given
                 ) -> Path:
-    "Write `path` all at once: a unique temporary file beside it, fsync, rename; on failure the old file stays as it was."
+    "Write `path` at once: a unique temporary file beside it, fsync, rename; on failure the old file stays as it was."
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
         if callable(data):
-            os.close(fd); fd = None
+            os.close(fd)
+            fd = None
             data(tmp)
             fd = os.open(tmp, os.O_RDONLY)
         else:
             view = memoryview(data.encode() if isinstance(data, str) else data)
             while view: view = view[os.write(fd, view):]  # a full disk raises; a short write goes on
-        os.fsync(fd); os.close(fd); fd = None
-        mask = os.umask(0); os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp's files are private; a run's files get the usual permissions
+        os.fsync(fd)
+        os.close(fd)
+        fd = None
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp's files are private; a run's files get the usual ones
         os.replace(tmp, path)
     except BaseException:
         if fd is not None: os.close(fd)
@@ -152,11 +156,14 @@ def atomic_write(path: str | Path,  # the file to (re)place
 def _digest(x, h):
     if isinstance(x, torch.Tensor):
         t = x.detach().cpu().contiguous()
-        h.update(f'T{t.dtype}{tuple(t.shape)}'.encode()); h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+        h.update(f'T{t.dtype}{tuple(t.shape)}'.encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
     elif isinstance(x, np.ndarray): _digest(torch.from_numpy(np.ascontiguousarray(x)), h)
     elif isinstance(x, dict):
         h.update(b'{')
-        for k, v in x.items(): h.update(repr(k).encode()); _digest(v, h)
+        for k, v in x.items():
+            h.update(repr(k).encode())
+            _digest(v, h)
         h.update(b'}')
     elif isinstance(x, (list, tuple)):
         h.update(b'[')
@@ -166,7 +173,8 @@ def _digest(x, h):
 
 def state_digest(state) -> str:
     "SHA-256 (hex) of a nested state (dicts, lists, tensors, numbers, strings): a checkpoint's checksum."
-    h = hashlib.sha256(); _digest(state, h)
+    h = hashlib.sha256()
+    _digest(state, h)
     return h.hexdigest()
 
 # %% ../nbs/00_core.ipynb #0089188b
@@ -338,7 +346,7 @@ class TrainConfig:
     accum_steps: int = 1  # gradient accumulation steps
     seed: int = 42
     device: str = 'auto'  # 'auto', 'cpu', 'cuda', 'cuda:1', 'mps'
-    nan_policy: str = 'raise'  # a non-finite loss, or one above max_loss: 'raise' stops the run (08_train); 'off' trains on
+    nan_policy: str = 'raise'  # a non-finite loss, or one above max_loss: 'raise' stops the run (08_train); 'off': no check
     max_loss: float | None = 1e4  # a finite loss above this counts as diverged; None = only non-finite losses do
 
     def validate(self, p='train'):
@@ -495,22 +503,23 @@ def _version(v: str) -> tuple:
     return tuple(int(x) for x in re.findall(r'\d+', str(v))[:3])
 
 def migrate_config(d: dict) -> dict:
-    "`d` (a config mapping, maybe stamped) without its stamp; refuses a newer medmoe's unknown fields, warns of filled ones."
+    "`d` without its version stamp; refuses a newer medmoe's unknown fields, warns of fields filled with defaults."
     d = dict(d)
     stamp = d.pop(VERSION_KEY, None)
     newer = stamp is not None and _version(stamp) > _version(__version__)
     known = {f.name: f.type for f in fields(MedMoEConfig)}
-    unknown = [k for k in d if k not in known] + [f'{k}.{n}' for k, v in d.items() if k in _SECTIONS and isinstance(v, dict)
-                                                  for n in v if n not in {f.name for f in fields(_SECTIONS[k])}]
+    names = lambda k: {f.name for f in fields(_SECTIONS[k])}
+    unknown = [k for k in d if k not in known]
+    unknown += [f'{k}.{n}' for k, v in d.items() if k in _SECTIONS and isinstance(v, dict) for n in v if n not in names(k)]
     if newer and unknown:
-        raise ConfigError(f"the config was written by medmoe {stamp}, newer than this medmoe {__version__}, and holds fields "
-                          f"this version does not know: {unknown}; upgrade medmoe (or remove those fields)")
+        raise ConfigError(f"the config was written by medmoe {stamp}, newer than this medmoe {__version__}, and holds "
+                          f"fields this version does not know: {unknown}; upgrade medmoe (or remove those fields)")
     saved = all(isinstance(d.get(s), dict) for s in _SECTIONS)   # names every section: a file medmoe wrote
     older = stamp is None or _version(stamp) < _version(__version__)
-    missing = [f'{k}.{f.name}' for k, sec in _SECTIONS.items() if isinstance(d.get(k), dict) for f in fields(sec) if f.name not in d[k]]
+    missing = [f'{k}.{n}' for k in _SECTIONS if isinstance(d.get(k), dict) for n in names(k) if n not in d[k]]
     if saved and older and missing:
-        warnings.warn(f"config from medmoe {stamp or '< 0.1.0 (no version stamp)'} (this is {__version__}): fields added since "
-                      f"take today's defaults: {missing}")
+        warnings.warn(f"config from medmoe {stamp or '< 0.1.0 (no version stamp)'} (this is {__version__}): fields added "
+                      f"since take today's defaults: {sorted(missing)}")
     return d
 
 # %% ../nbs/00_core.ipynb #1e06d8bc

@@ -248,7 +248,7 @@ _CONFIG_KEY = 'medmoe_config'   # the safetensors metadata entry holding the con
 _SUM_KEY = 'medmoe_sha256'      # ... and the one holding the tensors' checksum (`medmoe.core.state_digest`)
 
 def _atomic_write(path: Path, write):
-    "Call `write(tmp_path)` on a unique temporary file, fsync it, then rename it to `path` (`medmoe.core.atomic_write`)."
+    "Call `write(tmp_path)` on a unique temporary file, fsync, rename it to `path` (`medmoe.core.atomic_write`)."
     from medmoe.core import atomic_write
     atomic_write(path, write)
 
@@ -277,7 +277,8 @@ def save_pretrained(self: MedMoE,
         else: _remove(d / _ARCH)
         _atomic_write(d / _CONFIG, lambda p: Path(p).write_text(cfg_json))
         from medmoe.core import state_digest
-        meta = {'format': 'pt', 'library': 'medmoe', _CONFIG_KEY: cfg_json, _SUM_KEY: state_digest(dict(sorted(sd.items())))}
+        digest = state_digest(dict(sorted(sd.items())))  # in safetensors' (sorted) order
+        meta = {'format': 'pt', 'library': 'medmoe', _CONFIG_KEY: cfg_json, _SUM_KEY: digest}
         _atomic_write(d / _WEIGHTS, lambda p: save_file(sd, p, metadata=meta))
     finally:
         if tok_tmp is not None and tok_tmp.exists(): shutil.rmtree(tok_tmp)
@@ -320,7 +321,7 @@ def _read_weights(wfile: Path) -> tuple:
     except Exception as e: raise ValueError(f"{wfile}: could not read the weights ({type(e).__name__}: {str(e)[:200]})") from e
     from medmoe.core import state_digest
     if _SUM_KEY in meta and state_digest(dict(sorted(sd.items()))) != meta[_SUM_KEY]:  # safetensors sorts the names
-        raise ValueError(f"{wfile} is corrupt: its checksum does not match its tensors (flipped bytes, a bad copy or disk)")
+        raise ValueError(f"{wfile} is corrupt: its checksum does not match its tensors (flipped bytes, bad copy or disk)")
     if _CONFIG_KEY not in meta: return sd, None
     try: return sd, MedMoEConfig.from_json(meta[_CONFIG_KEY])
     except Exception as e: raise ValueError(f"{wfile}: the config stored in the weights is not valid ({type(e).__name__}: {e})") from e

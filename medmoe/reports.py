@@ -131,11 +131,11 @@ _ABBREV = {'dr', 'drs', 'mr', 'mrs', 'ms', 'prof', 'vs', 'e.g', 'i.e', 'eg', 'ie
 _END_RE = re.compile(r'[.!?]+["\')\]]*(?=\s|$)')
 
 def _not_boundary(para: str, start: int, m: re.Match, opens: list, closes: list) -> bool:
-    "Whether end mark `m` (in a whitespace-normalised paragraph) ends no sentence; O(length of its word), not of `para`."
+    "Whether end mark `m` (in a whitespace-normalised paragraph) ends no sentence; costs O(its word), not O(`para`)."
     i = m.start()
     tok = para[para.rfind(' ', 0, i) + 1:i].lstrip('(["\'').lower()               # the word the mark ends
     if m.group().startswith('.') and tok in _ABBREV: return True
-    if i - start <= 4 and re.fullmatch(r'\s*\(?\d{1,2}', para[start:i]) and m.group() == '.': return True  # list number '1.'
+    if i - start <= 4 and re.fullmatch(r'\s*\(?\d{1,2}', para[start:i]) and m.group() == '.': return True  # '1.'
     if opens[i] - opens[start] > closes[i] - closes[start]: return True            # inside parentheses (prefix counts)
     nxt = para[m.end():m.end() + 3].lstrip()[:2]
     return bool(re.fullmatch(r'[a-z]', tok) and para[i - 1].isupper() and nxt[:1].isupper())

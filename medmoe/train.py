@@ -188,7 +188,7 @@ class RetrievalR1(Metric):
 CKPT_VERSION = 1
 
 class TrainingDiverged(RuntimeError):
-    "The loss became non-finite or passed `train.max_loss`, or the weights did: the run stopped, its last finite checkpoint kept."
+    "The loss became non-finite or passed `train.max_loss`, or the weights did: the run stopped (last finite checkpoint kept)."
 
 def _nonfinite(state: dict) -> list:
     "Names of the floating tensors in a (nested) state that hold NaN or inf."
@@ -238,17 +238,19 @@ def save_checkpoint(learn: Learner,  # the learner (its model, optimizer, tracke
                  accum=_accum_state(learn), history=json.dumps(getattr(learn, 'medmoe_history', [])),
                  routing=json.dumps(getattr(_find_cb(learn, RoutingStats), 'history', [])), skipped=json.dumps(getattr(learn, 'medmoe_skipped', {})),
                  stopped_early=int(getattr(learn, 'medmoe_stopped', None) or 0), config=learn.medmoe_cfg.to_json(),
-                 data=json.dumps(getattr(learn, 'medmoe_data', None)), runs=json.dumps(getattr(learn, 'medmoe_runs', [])))
+                 data=json.dumps(getattr(learn, 'medmoe_data', None)),  # what a resume must find again
+                 runs=json.dumps(getattr(learn, 'medmoe_runs', [])))  # the run's history of `train` calls
     bad = _nonfinite(dict(model=state['model'], opt=state['opt']))
     if bad:  # never replace a good checkpoint with a broken one
-        raise TrainingDiverged(f"after epoch {epoch} the {'model' if bad[0].startswith('model') else 'optimizer state'} holds NaN or inf "
-                               f"({', '.join(bad[:3])}{f' and {len(bad) - 3} more' if len(bad) > 3 else ''}); {path} was not "
-                               f"written, so it still holds the last finite state. Lower train.lr (now {learn.medmoe_cfg.train.lr:g})")
+        what, more = 'model' if bad[0].startswith('model') else 'optimizer state', f' and {len(bad) - 3} more' if len(bad) > 3 else ''
+        raise TrainingDiverged(f"after epoch {epoch} the {what} holds NaN or inf ({', '.join(bad[:3])}{more}); {path} was not "
+                               f"written, so it still holds the last finite state. Lower train.lr "
+                               f"(now {learn.medmoe_cfg.train.lr:g})")
     state['checksum'] = state_digest(state)
     try: atomic_write(path, lambda tmp: torch.save(state, tmp))
     except Exception as e:
-        raise OSError(f"could not write the checkpoint {path} ({type(e).__name__}: {str(e)[:200]}); the previous one is kept "
-                      f"(is the disk full or read-only?)") from e
+        raise OSError(f"could not write the checkpoint {path} ({type(e).__name__}: {str(e)[:200]}); the previous one is "
+                      f"kept (is the disk full or read-only?)") from e
 
 def load_checkpoint(path: str | Path) -> dict:
     "Read a checkpoint written by `save_checkpoint`; a missing or unreadable file is an error naming it."
@@ -259,9 +261,9 @@ def load_checkpoint(path: str | Path) -> dict:
     if not isinstance(state, dict) or state.get('version') != CKPT_VERSION:
         raise ValueError(f"{path} is not a medmoe training checkpoint (version {CKPT_VERSION})")
     checksum = state.pop('checksum', None)
-    if checksum is None: warnings.warn(f"{path} carries no checksum (written by an older medmoe): its integrity is not checked")
+    if checksum is None: warnings.warn(f"{path} carries no checksum (written by an older medmoe): its integrity is unchecked")
     elif state_digest(state) != checksum:
-        raise ValueError(f"{path} is corrupt: its checksum does not match its content (flipped bytes, a bad copy or disk); "
+        raise ValueError(f"{path} is corrupt: its checksum does not match its content (flipped bytes, bad copy or disk); "
                          f"resume from an intact copy or start again")
     return state
 
@@ -294,12 +296,15 @@ RESUME_MAY_CHANGE = ('preset', 'train.epochs', 'train.device', 'train.compile', 
                      'train.max_loss', 'data.num_workers', 'data.on_error')
 
 def _flat_cfg(d: dict, pre: str = '') -> dict:
-    return {k2: v2 for k, v in d.items() for k2, v2 in (_flat_cfg(v, f'{pre}{k}.').items() if isinstance(v, dict) else [(f'{pre}{k}', v)])}
+    "{'section.field': value} of a nested config dict."
+    out = {}
+    for k, v in d.items(): out.update(_flat_cfg(v, f'{pre}{k}.') if isinstance(v, dict) else {f'{pre}{k}': v})
+    return out
 
 def resume_changes(run: MedMoEConfig,  # the config the checkpoint was trained with
                    now: MedMoEConfig,  # the config of the resuming call
                   ) -> tuple[list, dict]:
-    "(refused, recorded): changes that break an exact resume as 'field: run vs now', and the allowed ones {field: [run, now]}."
+    "(refused, recorded): changes breaking an exact resume as 'field: run vs now', and allowed ones {field: [run, now]}."
     a, b = _flat_cfg(run.to_dict()), _flat_cfg(now.to_dict())
     refused, recorded = [], {}
     for k in sorted(a.keys() | b.keys()):
@@ -344,7 +349,8 @@ class Checkpointer(_FitEpochs, Callback):
         if stop: self.learn.medmoe_stopped = epoch
         if self.path is not None and dist_info()[0] == 0 and (stop or not epoch % self.every):
             save_checkpoint(self.learn, Path(self.path) / 'last.pt', epoch)
-            if self.keep_all: atomic_write(Path(self.path) / f'epoch-{epoch}.pt', lambda tmp: shutil.copyfile(Path(self.path) / 'last.pt', tmp))
+            if self.keep_all:
+                atomic_write(Path(self.path) / f'epoch-{epoch}.pt', lambda tmp: shutil.copyfile(Path(self.path) / 'last.pt', tmp))
         if stop: raise CancelFitException()  # every rank: the trackers read the same (combined) numbers
 
 def _num(v):
@@ -436,7 +442,7 @@ class SkipEmptyBatches(Callback):
 
 # %% ../nbs/08_train.ipynb #8af68fff
 class DivergenceGuard(Callback):
-    "Stop training at a non-finite loss, or one above `max_loss`, before it is applied: `TrainingDiverged` names step and term."
+    "Stop training at a non-finite loss, or one above `max_loss`, before the step: `TrainingDiverged` names step and term."
     order = -4  # the error should be the first thing after_loss does
     def __init__(self, max_loss: float | None = None): self.max_loss = max_loss  # None: only NaN and inf
     def _problem(self) -> str | None:
@@ -445,7 +451,8 @@ class DivergenceGuard(Callback):
         if total is None: total = float(self.learn.loss.detach())
         bad = [k for k, v in terms.items() if not math.isfinite(v)]
         if bad or not math.isfinite(total):
-            return "non-finite loss: " + ', '.join(f"{k} = {terms[k]}" for k in bad) + f"{'; ' if bad else ''}total = {total}"
+            named = ', '.join(f"{k} = {terms[k]}" for k in bad)
+            return f"non-finite loss: {named}{'; ' if bad else ''}total = {total}"
         if self.max_loss is not None and total > self.max_loss:
             big = max(terms, key=lambda k: abs(terms[k]), default=None)
             return (f"exploding loss: total {total:.4g} > train.max_loss {self.max_loss:g}"
@@ -460,12 +467,13 @@ class DivergenceGuard(Callback):
         if why is None: return
         ck = _find_cb(self.learn, Checkpointer)
         start = getattr(ck, 'start_epoch', 0)
-        epoch, path = start + self.epoch + 1, (Path(ck.path) / 'last.pt' if ck is not None and ck.path is not None else None)
+        path = Path(ck.path) / 'last.pt' if ck is not None and ck.path is not None else None
         kept = (f"the last finite checkpoint {path} (epoch {start + self.epoch}) is kept" if path is not None and path.exists()
                 else "no checkpoint was written")
-        raise TrainingDiverged(f"training diverged at epoch {epoch}, step {(start + self.epoch) * self.n_iter + self.iter + 1} "
-                               f"(batch {self.iter + 1} of {self.n_iter}): {why}; {kept}. Lower train.lr (now "
-                               f"{self.learn.medmoe_cfg.train.lr:g}), or see train.max_loss / train.nan_policy")
+        step = (start + self.epoch) * self.n_iter + self.iter + 1
+        raise TrainingDiverged(f"training diverged at epoch {start + self.epoch + 1}, step {step} (batch {self.iter + 1} of "
+                               f"{self.n_iter}): {why}; {kept}. Lower train.lr (now {self.learn.medmoe_cfg.train.lr:g}), "
+                               f"or see train.max_loss / train.nan_policy")
 
 # %% ../nbs/08_train.ipynb #8d66a7f9
 def medmoe_learner(cfg: MedMoEConfig,  # the experiment config
@@ -626,8 +634,8 @@ class RunLock:
         except (OSError, ValueError): return {}
     def _locked_msg(self) -> str:
         h = self.holder()
-        return (f"{self.path.parent} is in use by another medmoe run (pid {h.get('pid', '?')} on host {h.get('host', '?')}, "
-                f"started {h.get('started', '?')}); wait for it to finish, or choose another --out")
+        return (f"{self.path.parent} is in use by another medmoe run (pid {h.get('pid', '?')} on host "
+                f"{h.get('host', '?')}, started {h.get('started', '?')}); wait for it to finish, or choose another --out")
     def check(self):
         "Raise `RunLocked` if a live run holds the lock (changes nothing)."
         import fcntl
@@ -644,14 +652,16 @@ class RunLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                os.close(fd); raise RunLocked(self._locked_msg()) from None
+                os.close(fd)
+                raise RunLocked(self._locked_msg()) from None
             try: same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
             except FileNotFoundError: same = False
             if same: break
             os.close(fd)  # the holder removed the file as we opened it: take the new one
         old = self.holder()
         self.took_over = old or None  # a lock file without a live holder: a run that was killed
-        os.ftruncate(fd, 0); os.write(fd, json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), started=_now())).encode())
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), started=_now())).encode())
         self.fd = fd
         return self
     def release(self, keep_file: bool = False):
@@ -660,7 +670,8 @@ class RunLock:
         if not keep_file:
             try: os.unlink(self.path)
             except FileNotFoundError: pass
-        os.close(self.fd); self.fd = None
+        os.close(self.fd)
+        self.fd = None
 
 _FOLDERS = contextvars.ContextVar('medmoe_run_folders', default=None)
 
@@ -668,17 +679,23 @@ def _not_a_run(out: Path) -> str:
     "Why `out` is not a medmoe training run ('' when it is one)."
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter('ignore'); MedMoEConfig.load(out / 'config.json')
+            warnings.simplefilter('ignore')
+            MedMoEConfig.load(out / 'config.json')
     except Exception as e: return f"config.json: {type(e).__name__}: {str(e)[:120]}"
     if (out / 'metrics.json').exists():
         try: m = json.loads((out / 'metrics.json').read_text())
         except Exception as e: return f"metrics.json: {type(e).__name__}: {str(e)[:120]}"
-        if not isinstance(m, dict) or not {'history', 'test', 'config'} <= set(m): return 'metrics.json is not the result of medmoe train'
+        if not isinstance(m, dict) or not {'history', 'test', 'config'} <= set(m): return 'metrics.json is not a train result'
     return ''
 
 class RunFolder:
-    "`train`'s output folder as a transaction: checks on creation (nothing written), `begin`, `committed`, `rollback`, `release`."
-    def __init__(self, out: str | Path, resume: bool = False, overwrite: bool = False, main: bool = True, world: int = 1):
+    "`train`'s output folder as a transaction: checks on creation (nothing written), `begin`, `committed`, `rollback`."
+    def __init__(self,
+                 out: str | Path,  # the run folder
+                 resume: bool = False,  # continue the run in it
+                 overwrite: bool = False,  # replace the run in it
+                 main: bool = True,  # rank 0 (the one that writes)
+                 world: int = 1):  # number of ranks
         self.out, self.resume, self.main, self.world = Path(out), resume, main, world
         self.lock, self.aside = RunLock(out), None
         err = None
@@ -688,10 +705,10 @@ class RunFolder:
             if world > 1: taken = bool(_sum_ranks(torch.tensor([int(taken)])).item())  # a rank may not see rank 0's disk
             self.replace = taken and overwrite and not resume
             if taken and not resume and not overwrite:
-                raise FileExistsError(f"{self.out} already holds a training run (checkpoints/last.pt or metrics.json): continue it with "
-                                      f"--resume (resume=True) or replace it with --overwrite (overwrite=True)")
+                raise FileExistsError(f"{self.out} already holds a training run (checkpoints/last.pt or metrics.json): continue "
+                                      f"it with --resume (resume=True) or replace it with --overwrite (overwrite=True)")
             if self.replace and main and (why := _not_a_run(self.out)):
-                raise FileExistsError(f"--overwrite: {self.out} does not hold a medmoe run ({why}); nothing in it was changed")
+                raise FileExistsError(f"--overwrite: {self.out} does not hold a medmoe run ({why}); nothing in it changed")
         except Exception as e: err = e
         if world > 1 and int(_sum_ranks(torch.tensor([int(err is not None)]))) and err is None:
             err = FileExistsError(f"{self.out}: rank 0 refused the run folder")
@@ -710,7 +727,9 @@ class RunFolder:
         return self
     def committed(self):
         "The new run has a checkpoint: the old one (if set aside) goes."
-        if self.aside is not None: shutil.rmtree(self.aside, ignore_errors=True); self.aside = None
+        if self.aside is not None:
+            shutil.rmtree(self.aside, ignore_errors=True)
+            self.aside = None
     def rollback(self):
         "After a failure before the first checkpoint: remove the new run's files and put the old run back."
         if self.aside is None or not self.aside.exists(): return
@@ -719,7 +738,8 @@ class RunFolder:
             if p.is_dir() and not p.is_symlink(): shutil.rmtree(p)
             elif p.exists() or p.is_symlink(): p.unlink()
         for p in self.aside.iterdir(): os.replace(p, self.out / p.name)
-        self.aside.rmdir(); self.aside = None
+        self.aside.rmdir()
+        self.aside = None
     def release(self): self.lock.release()
 
 def transactional(fn):
@@ -732,7 +752,7 @@ def transactional(fn):
         except BaseException:
             for f in opened:
                 try: f.rollback()
-                except Exception as e: warnings.warn(f"{f.out}: could not put the earlier run back from {f.aside} ({e}); it is still there")
+                except Exception as e: warnings.warn(f"{f.out}: could not move the earlier run back from {f.aside} ({e})")
             raise
         finally:
             for f in opened: f.release()
@@ -740,7 +760,7 @@ def transactional(fn):
     return wrapper
 
 def data_fingerprint(data: str, records: list | None) -> dict:
-    "What a resumed run must find again: the number and digest of the records (ids, images, reports); shards: their spec."
+    "What a resumed run must find again: number and digest of the records (ids, images, reports); shards: their spec."
     if records is None: return dict(spec=str(data))
     return dict(n=len(records), digest=state_digest([(r.id, str(r.image), r.report) for r in records]))
 
@@ -754,17 +774,18 @@ def _versions() -> dict:
 _RUN_FILES = ('checkpoints', 'model', 'figures', 'metrics.json', 'config.json', 'split.csv')
 
 def _check_resume(state: dict, cfg: MedMoEConfig) -> dict:
-    "Refuse a resume whose config breaks the exact resume (listing the fields); the allowed changes, to record."
+    "Refuse a resume whose config breaks the exact resume (listing the fields); return the allowed changes."
     refused, changes = resume_changes(MedMoEConfig.from_json(state['config']), cfg)
-    if refused: raise ConfigError(f"--resume: this call differs from the run in fields an exact resume needs unchanged: {refused}; "
-                                  f"resume with the run's settings (its config.json), or start a new run")
+    if refused: raise ConfigError(f"--resume: this call differs from the run in fields an exact resume needs unchanged: "
+                                  f"{refused}; resume with the run's settings (its config.json), or start a new run")
     return changes
 
 def _check_resume_data(state: dict, now: dict):
     "Refuse a resume on other data than the run's (checkpoints of older versions carry no fingerprint: not checked)."
     run = json.loads(state.get('data') or 'null')
     if run is None or run == now: return
-    diffs = [f"data.{k}: {json.dumps(run.get(k))} (run) vs {json.dumps(now.get(k))} (now)" for k in sorted(run.keys() | now.keys()) if run.get(k) != now.get(k)]
+    keys = [k for k in sorted(run.keys() | now.keys()) if run.get(k) != now.get(k)]
+    diffs = [f"data.{k}: {json.dumps(run.get(k))} (run) vs {json.dumps(now.get(k))} (now)" for k in keys]
     raise ConfigError(f"--resume: the data differ from the run's: {diffs}; resume with the data the run was trained on")
 
 class _CommitRun(Callback):
@@ -815,7 +836,7 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
     t0, out = time.time(), Path(out_dir)
     rank, world, device = init_distributed(cfg.train.device)
     main = rank == 0
-    folder = RunFolder(out, resume, overwrite, main, world)  # checks only: nothing in `out` changes before folder.begin()
+    folder = RunFolder(out, resume, overwrite, main, world)  # checks only: nothing in `out` changes before begin()
     state = load_checkpoint(out / 'checkpoints' / 'last.pt') if resume else None
     changes = _check_resume(state, cfg) if resume else {}
     set_seed(cfg.train.seed)
@@ -846,18 +867,21 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
         test_records = records
     fingerprint = data_fingerprint(data, records)
     if resume: _check_resume_data(state, fingerprint)
-    learn = medmoe_learner(cfg, dls, tokenizer=tok, ckpt_dir=out / 'checkpoints', early_stop=early_stop, cbs=[_CommitRun(folder)], on_error=on_error)
+    learn = medmoe_learner(cfg, dls, tokenizer=tok, ckpt_dir=out / 'checkpoints', early_stop=early_stop, cbs=[_CommitRun(folder)],
+                           on_error=on_error)
     start, ended = 0, None
     if resume:
         ck = out / 'checkpoints' / 'last.pt'
         start = restore_checkpoint(learn, state)
         ended = learn.medmoe_stopped
     learn.medmoe_data = fingerprint
-    learn.medmoe_runs = getattr(learn, 'medmoe_runs', []) + [dict(started=_now(), host=socket.gethostname(), pid=os.getpid(), medmoe=_versions()['medmoe'],
-                                                                  data=str(data), resumed_from=start, changes=changes)]
+    this = dict(started=_now(), host=socket.gethostname(), pid=os.getpid(), medmoe=_versions()['medmoe'], data=str(data),
+                resumed_from=start, changes=changes)
+    learn.medmoe_runs = getattr(learn, 'medmoe_runs', []) + [this]  # the run's history: one entry per `train` call
     folder.begin()  # everything is checked: lock the folder (and set a run it replaces aside)
-    if resume and main and verbose: print(f"resuming {ck} after epoch {start} of {cfg.train.epochs}" + (" (early stopping had ended it: nothing to train)" if ended else '')
-                                          + (f"; changed: {changes}" if changes else ''))
+    if resume and main and verbose:
+        print(f"resuming {ck} after epoch {start} of {cfg.train.epochs}" + (" (early stopping had ended it: nothing to train)" if ended else '')
+              + (f"; changed: {changes}" if changes else ''))
     if main:
         cfg.save(out / 'config.json')  # atomic (as every file of the run)
         if records is not None: atomic_write(out / 'split.csv', lambda tmp: save_split(records, tmp))
