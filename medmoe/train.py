@@ -698,12 +698,11 @@ class RunFolder:
                  world: int = 1):  # number of ranks
         self.out, self.resume, self.main, self.world = Path(out), resume, main, world
         self.lock, self.aside = RunLock(out), None
-        err = None
-        try:
+        taken = (self.out / 'checkpoints' / 'last.pt').exists() or (self.out / 'metrics.json').exists()
+        if world > 1: taken = bool(_sum_ranks(torch.tensor([int(taken)])).item())  # a rank may not see rank 0's disk
+        self.replace, err = taken and overwrite and not resume, None
+        try:  # every rank reaches the collective below, whatever fails here
             if main: self.lock.check()
-            taken = (self.out / 'checkpoints' / 'last.pt').exists() or (self.out / 'metrics.json').exists()
-            if world > 1: taken = bool(_sum_ranks(torch.tensor([int(taken)])).item())  # a rank may not see rank 0's disk
-            self.replace = taken and overwrite and not resume
             if taken and not resume and not overwrite:
                 raise FileExistsError(f"{self.out} already holds a training run (checkpoints/last.pt or metrics.json): continue "
                                       f"it with --resume (resume=True) or replace it with --overwrite (overwrite=True)")
@@ -718,6 +717,9 @@ class RunFolder:
         "Lock the folder and set an old run aside (rank 0): call when everything is checked, before the first write."
         if self.main:
             self.lock.acquire()
+            left = sorted(p.name for p in self.out.glob('.replaced-*'))
+            if left: warnings.warn(f"{self.out}: {left} hold a run that an earlier --overwrite set aside and did not finish "
+                                   f"replacing (it was killed); they are left for you to keep or delete")
             if self.replace:
                 self.aside = self.out / f'.replaced-{uuid.uuid4().hex[:8]}'
                 self.aside.mkdir()
@@ -879,6 +881,7 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
                 resumed_from=start, changes=changes)
     learn.medmoe_runs = getattr(learn, 'medmoe_runs', []) + [this]  # the run's history: one entry per `train` call
     folder.begin()  # everything is checked: lock the folder (and set a run it replaces aside)
+    if main and verbose and folder.lock.took_over: print(f"{out}: took over the lock of a run that is gone: {folder.lock.took_over}")
     if resume and main and verbose:
         print(f"resuming {ck} after epoch {start} of {cfg.train.epochs}" + (" (early stopping had ended it: nothing to train)" if ended else '')
               + (f"; changed: {changes}" if changes else ''))
