@@ -154,8 +154,10 @@ def _add_train_parser(sub):
     p.add_argument('--precision', choices=['fp32', 'bf16', 'fp16'], default=None)
     p.add_argument('--device', default=None, help="'auto', 'cpu', 'cuda', 'cuda:1', 'mps'")
     p.add_argument('--compile', action=argparse.BooleanOptionalAction, default=None, help='torch.compile the model, or not (default: the config)')
-    p.add_argument('--resume', action='store_true', help='continue from OUT/checkpoints/last.pt')
-    p.add_argument('--overwrite', action='store_true', help='replace a run already in OUT (its checkpoints, model, metrics, figures)')
+    p.add_argument('--resume', action='store_true', help='continue from OUT/checkpoints/last.pt (same seed, batch size, lr, schedule '
+                                                         'and data; more epochs are allowed and recorded)')
+    p.add_argument('--overwrite', action='store_true', help='replace the medmoe run in OUT (its checkpoints, model, metrics, figures) '
+                                                            'once the new run has its first checkpoint')
     p.add_argument('--stop-after', type=int, default=None, help='stop after this many epochs of the run (resume later)')
     p.add_argument('--early-stop', type=int, default=None, metavar='PATIENCE', help='early stopping on valid_loss')
     p.add_argument('--on-error', choices=['raise', 'skip'], default=None, help='bad images/reports: stop, or skip and count them')
