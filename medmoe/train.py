@@ -625,6 +625,14 @@ class RunLocked(FileExistsError):
 
 def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec='seconds')
 
+def _fcntl():
+    "The `fcntl` module (POSIX), or None with a warning: without it a run folder is not locked."
+    try: import fcntl
+    except ImportError:
+        warnings.warn("no fcntl on this system (Windows): the run folder is not locked against a concurrent run")
+        return None
+    return fcntl
+
 class RunLock:
     "An exclusive lock on a run folder: a file naming its holder (pid, host, start), `flock`ed while held."
     def __init__(self, folder: str | Path): self.path, self.fd, self.took_over = Path(folder) / LOCK_NAME, None, None
@@ -638,7 +646,7 @@ class RunLock:
                 f"{h.get('host', '?')}, started {h.get('started', '?')}); wait for it to finish, or choose another --out")
     def check(self):
         "Raise `RunLocked` if a live run holds the lock (changes nothing)."
-        import fcntl
+        if (fcntl := _fcntl()) is None: return
         try: fd = os.open(self.path, os.O_RDONLY)
         except (FileNotFoundError, NotADirectoryError): return  # no lock (acquire reports a path through a file)
         try: fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -646,8 +654,8 @@ class RunLock:
         finally: os.close(fd)
     def acquire(self):
         "Take the lock (creating the folder if needed); `RunLocked` names the holder when a live run has it."
-        import fcntl
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if (fcntl := _fcntl()) is None: return self
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -664,12 +672,11 @@ class RunLock:
         os.write(fd, json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), started=_now())).encode())
         self.fd = fd
         return self
-    def release(self, keep_file: bool = False):
-        "Give the lock up (and remove its file)."
+    def release(self):
+        "Give the lock up and remove its file."
         if self.fd is None: return
-        if not keep_file:
-            try: os.unlink(self.path)
-            except FileNotFoundError: pass
+        try: os.unlink(self.path)
+        except FileNotFoundError: pass
         os.close(self.fd)
         self.fd = None
 
