@@ -5,11 +5,12 @@
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'ROCO_MODALITY_CUIS', 'CHEXPERT_5', 'IMAGE_SUFFIXES', 'SourceError', 'Skipped', 'RecordList',
            'manifest_format', 'read_manifest', 'split_records', 'save_split', 'load_split', 'ShardSet', 'write_shards',
-           'sample_record', 'WebDatasetRecords', 'webdataset_records', 'count_samples', 'mimic_cxr', 'iu_xray', 'roco',
-           'roco_v1', 'pmc_oa', 'chexpert_5x200', 'image_folder']
+           'ShardFields', 'sample_record', 'WebDatasetRecords', 'webdataset_records', 'SampleCount', 'count_samples',
+           'mimic_cxr', 'iu_xray', 'iu_xray_csv', 'r2gen', 'roco', 'roco_v1', 'pmc_oa', 'chexpert_5x200',
+           'image_folder']
 
 # %% ../nbs/01c_sources.ipynb #c5c9b659
-import bz2, dataclasses, difflib, gzip, hashlib, io, json, logging, lzma, math, random, re, tarfile
+import bz2, dataclasses, difflib, gzip, hashlib, io, json, logging, lzma, math, random, re, tarfile, zlib
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import pandas as pd
 import torch
 import webdataset as wds
 from PIL import Image
+from webdataset.gopen import Pipe
 from .core import MODALITIES, MODALITY_NAMES, UNKNOWN_MODALITY, Record, modality_index
 from .images import EncodedImage, load_image
 
@@ -406,50 +408,205 @@ def write_shards(records: Iterable, # the records to pack
     if rows.skipped: _log.warning('write_shards %s: %d records skipped: %s', pattern, len(rows.skipped), _reasons(rows.skipped))
     return ShardSet(paths, _brace(pattern, n_shards), n, rows.skipped)
 
+# %% ../nbs/01c_sources.ipynb #c4c00ba0
+@dataclass(frozen=True)
+class ShardFields:
+    "Which shard members fill which `Record` fields: each source is a member `'EXT'` or a `.json` key `'json:KEY'`."
+    text: tuple = ('txt', 'text', 'caption')  # the report: the first of these members present
+    image: tuple = IMAGE_EXTS  # the image: the first of these members present
+    modality: tuple = ('cls', 'json:modality')  # the modality (index or name): every source present must agree
+    labels: dict = dataclasses.field(default_factory=dict)  # label name -> source, added to the `.json`'s `labels`
+    id: str = 'json:id'  # the record id (the sample key when absent)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> 'ShardFields':
+        "From a JSON-like dict (e.g. `--shard-fields`); unknown keys are an error naming them."
+        unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
+        known = [f.name for f in dataclasses.fields(cls)]
+        if unknown: raise ValueError(f'shard fields: unknown keys {sorted(unknown)}; known: {known}')
+        return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()})
+
+def _take(sample: dict, info: dict, src: str):
+    "The value a source names in a sample (None when absent): member bytes decoded as text, or a `.json` value."
+    if src.startswith('json:'): return info.get(src[5:])
+    if src not in sample: return None
+    try: return sample[src].decode('utf-8').strip()
+    except UnicodeDecodeError as e: raise _CellError(f'not UTF-8 ({e})') from None
+
+# %% ../nbs/01c_sources.ipynb #f77f3e78
+def _unpacker(head: bytes) -> Callable[[bytes], bytes]:
+    "Incremental decompression for the walk, from a shard's first bytes (webdataset reads gzip, bzip2 and xz tars too)."
+    if head[:2] == b'\x1f\x8b': d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif head[:3] == b'BZh': d = bz2.BZ2Decompressor()
+    elif head[:6] == b'\xfd7zXZ\x00': d = lzma.LZMADecompressor()
+    else: return lambda b: b
+    return lambda b: d.decompress(b) if b and not d.eof else b''
+
+class _CheckedTar:
+    "A read stream walking the tar blocks passing through it, to tell where a tar is cut (`tarfile` sees no cut)."
+    def __init__(self, raw, url: str):
+        self.raw, self.url, self.head = raw, url, b''
+        self.pos, self.header_at = 0, 0  # bytes seen; where the next header starts
+        self.member, self.last = None, 'the start'  # (offset, label, size) of the last header; the last member's name
+        self.ended, self.eof, self.bad = False, False, None  # end-of-archive block seen; source read out; bad header
+        self.unpack = None  # bytes -> tar bytes (decompressing a .tar.gz / .bz2 / .xz shard)
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        if not data and n != 0: self.eof = True
+        if self.unpack is None: self.unpack = _unpacker(data)  # the first bytes say whether the shard is compressed
+        self._walk(self.unpack(data))
+        return data
+
+    def _walk(self, data: bytes):
+        i = 0
+        while i < len(data) and not (self.ended or self.bad):
+            if self.pos + i < self.header_at:  # inside a member's data (and its padding): jump over it
+                i = min(len(data), self.header_at - self.pos); continue
+            take = data[i:i + 512 - len(self.head)]
+            self.head, i = self.head + take, i + len(take)
+            if len(self.head) < 512: break
+            h, self.head = self.head, b''
+            if not any(h): self.ended = True; break  # a zero block: the end of the archive
+            try:
+                size_field = h[124:136]
+                big = size_field[0] & 0x80  # base-256 sizes (members over 8 GiB)
+                size = int.from_bytes(size_field[1:], 'big') if big else int(size_field.strip(b'\0 ') or b'0', 8)
+                ok = int(h[148:156].strip(b'\0 ') or b'0', 8) in tarfile.calc_chksums(h)
+            except ValueError: ok = False
+            if not ok: self.bad = f'invalid member header at byte {self.header_at} (after {self.last!r})'; break
+            if h[156:157] in (b'x', b'g', b'L', b'K'): label = f'the extended header after {self.last!r}'  # pax, GNU
+            else: label = self.last = h[:100].split(b'\0')[0].decode('utf-8', 'replace')
+            self.member = (self.header_at, label, size)
+            self.header_at += 512 + -(-size // 512) * 512
+        self.pos += len(data)
+
+    def problem(self) -> str | None:
+        "Why the archive is not whole (None once its end-of-archive block is seen); final when the stream is read out."
+        if self.bad: return self.bad
+        if self.ended or not self.eof: return None
+        if self.head: return f'cut inside the member header at byte {self.header_at}'
+        if self.member and self.pos < self.header_at:
+            at, label, size = self.member
+            if self.pos < at + 512 + size:
+                return f'cut inside the data of {label!r} ({self.pos - at - 512} of {size} bytes)'
+            return f'cut in the padding after {label!r}'
+        return f'cut at byte {self.pos}: no end-of-archive block after {self.last!r}'
+
+    def finish(self) -> str | None:
+        "Read the rest through the walk, close the source: why the shard was not read whole (a failed command first)."
+        try:
+            while not (self.ended or self.bad or self.eof): self.read(1 << 16)
+            self.raw.close()  # webdataset's pipes check the command's exit status here
+        except Exception as e: return _pipe_failure(self.raw) or _read_error(e)
+        return _pipe_failure(self.raw) or self.problem()
+
+_CURL_EXIT = {6: 'cannot resolve the host', 7: 'cannot connect to the server', 22: 'the server answered an HTTP error',
+              28: 'timed out', 35: 'TLS handshake failed', 56: 'the connection broke'}  # curl's exit codes
+
+def _pipe_failure(raw) -> str | None:
+    "Why a webdataset `Pipe` (a `pipe:` command, or curl for a URL) failed, from its exit status; None if it did not."
+    if not isinstance(raw, Pipe) or raw.status is None or raw.status in raw.ignore_status: return None
+    cmd = raw.args[0][0]
+    cmd = ' '.join(map(str, cmd)) if isinstance(cmd, (list, tuple)) else str(cmd)
+    curl = f' (curl: {_CURL_EXIT.get(raw.status, "error")}; no network?)' if cmd.startswith('curl ') else ''
+    return f'command `{cmd}` exited with status {raw.status}{curl}'
+
+def _read_error(e: Exception) -> str:
+    "A short reason for an error raised while reading a shard."
+    return f"{type(e).__name__}: {str(e.args[0] if e.args else e).split(' @ ')[0]}"
+
+@dataclass(frozen=True)
+class _ShardEnd:
+    n: int  # samples the shard gave
+    problem: str | None  # why it was not read whole, or None
+
+def _read_shard(url: str) -> Iterator:
+    "Raw samples of one shard, opened by webdataset's own opener (paths, `pipe:`, URLs), then a `_ShardEnd`."
+    try: tar = _CheckedTar(wds.gopen(url), url)
+    except Exception as e: yield _ShardEnd(0, _read_error(e)); return
+    errors = []
+    def stop(e): errors.append(e); return False  # webdataset: stop reading this shard
+    files = wds.tariterators.tar_file_expander(iter([dict(url=url, stream=tar)]), handler=stop)
+    pending, n = None, 0
+    for s in wds.tariterators.group_by_keys(files, handler=stop):
+        if pending is not None: n += 1; yield pending  # a later sample began: this one's members were all read
+        pending = s
+    cut = tar.finish()  # the last sample is whole only if the archive is: a cut or an error may have completed it
+    failed = _pipe_failure(tar.raw)  # a failed command explains everything after it
+    problem = failed or '; '.join(p for p in (_read_error(errors[0]) if errors else None, cut) if p) or None
+    if pending is not None and problem is None: n += 1; yield pending
+    yield _ShardEnd(n, problem)
+
 # %% ../nbs/01c_sources.ipynb #b8bbfcd9
 def _expand_urls(urls) -> list[str]:
     if isinstance(urls, ShardSet): out = [str(p) for p in urls.paths]
     elif isinstance(urls, (str, Path)): out = wds.shardlists.expand_urls(str(urls))
     else: out = [u for x in urls for u in wds.shardlists.expand_urls(str(x))]
     if not out: raise ValueError(f'no shards in {urls!r}')
-    missing = [u for u in out if '://' not in u and not u.startswith('pipe:') and not Path(u).is_file()]
+    local = [u for u in out if ':' not in u.split('/')[0]]  # pipes and URLs are checked when opened
+    missing = [u for u in local if not Path(u).is_file()]
     if missing: raise FileNotFoundError(f'{len(missing)} of {len(out)} shards not found, e.g. {missing[0]}')
     return out
 
-def sample_record(sample: dict) -> Record:
-    "The `Record` of one webdataset sample (a dict of member bytes keyed by extension)."
+def sample_record(sample: dict, # a webdataset sample: member bytes keyed by extension, plus `__key__` and `__url__`
+                  fields: ShardFields | None = None, # which members hold what; None = `ShardFields()`
+                 ) -> Record:
+    "The `Record` of one webdataset sample; a member that cannot be read as its field is a `SourceError` naming it."
+    f = fields or ShardFields()
     key, url = sample.get('__key__', '?'), sample.get('__url__', '?')
     where = f'sample {key!r} in {Path(str(url)).name}'
-    fields = sorted(k for k in sample if not k.startswith('__'))
-    ext = next((e for e in IMAGE_EXTS if e in sample), None)
-    if ext is None: raise SourceError(f'{where}: no image (fields {fields}; expected one of {list(IMAGE_EXTS)})')
-    if 'txt' not in sample: raise SourceError(f'{where}: no txt (fields {fields})')
-    try: report = sample['txt'].decode('utf-8').strip()
-    except UnicodeDecodeError as e: raise SourceError(f'{where}: txt is not UTF-8 ({e})') from None
+    members = sorted(k for k in sample if not k.startswith('__'))
+    ext = next((e for e in f.image if e in sample), None)
+    if ext is None: raise SourceError(f'{where}: no image (fields {members}; expected one of {list(f.image)})')
+    text = next((e for e in f.text if e in sample), None)
+    if text is None:
+        nor = f"; nor {', '.join(f.text[1:])}" if f.text[1:] else ''
+        raise SourceError(f"{where}: no {f.text[0]} (fields {members}){nor}")
+    try: report = sample[text].decode('utf-8').strip()
+    except UnicodeDecodeError as e: raise SourceError(f'{where}: {text} is not UTF-8 ({e})') from None
     if not report: raise SourceError(f'{where}: empty report')
-    modality = UNKNOWN_MODALITY
-    if 'cls' in sample:
-        try: modality = _as_modality(sample['cls'].decode('ascii', 'replace').strip())
-        except _CellError as e: raise SourceError(f'{where}: cls: {e}') from None
     info = {}
     if 'json' in sample:
         try: info = json.loads(sample['json'])
         except (json.JSONDecodeError, UnicodeDecodeError) as e: raise SourceError(f'{where}: json: {e}') from None
+        if not isinstance(info, dict):
+            raise SourceError(f'{where}: json: expected an object, got {type(info).__name__}')
+        for k in ('labels', 'meta'):
+            if info.get(k) is not None and not isinstance(info[k], dict):
+                raise SourceError(f'{where}: json: {k!r} must be an object, got {type(info[k]).__name__}')
+    seen = {}  # modality source -> index
+    for src in f.modality:
+        try:
+            v = _take(sample, info, src)
+            if not _missing(v): seen[src] = _as_modality(v)
+        except _CellError as e: raise SourceError(f'{where}: {src}: {e}') from None
+    if len(set(seen.values())) > 1:
+        said = ', '.join(f'{s} = {MODALITIES[m]}' for s, m in seen.items())
+        raise SourceError(f'{where}: modality sources disagree: {said}')
+    labels = dict(info.get('labels') or {})
+    for name, src in f.labels.items():
+        try: v = _take(sample, info, src)
+        except _CellError as e: raise SourceError(f'{where}: {src}: {e}') from None
+        if v is not None: labels[name] = v
+    rid = info.get(f.id[5:]) if f.id.startswith('json:') else _take(sample, info, f.id)
     meta = dict(info.get('meta') or {}, shard=str(url), key=key)
-    return Record(str(info.get('id', key)), EncodedImage(sample[ext], ext, f'{Path(str(url)).name}:{key}.{ext}'), report,
-                  modality, dict(info.get('labels') or {}), info.get('split'), meta)
+    image = EncodedImage(sample[ext], ext, f'{Path(str(url)).name}:{key}.{ext}')
+    modality = next(iter(seen.values()), UNKNOWN_MODALITY)
+    return Record(str(key if _missing(rid) else rid), image, report, modality, labels, info.get('split'), meta)
 
 class WebDatasetRecords(torch.utils.data.IterableDataset):
     "A stream of `Record`s from webdataset shards: shuffled per epoch, split across nodes and workers."
-    def __init__(self, urls, # brace pattern(s), list of paths/URLs, or a `ShardSet`
+    def __init__(self, urls, # brace pattern(s), list of paths/URLs/`pipe:` commands, or a `ShardSet`
                  shuffle: int = 1000, # sample shuffle buffer (0 = no shuffling of shards or samples)
                  seed: int = 0, # base seed of both shuffles
                  on_error: str = 'raise', # 'raise', or 'skip' (bad samples become `Skipped` items)
                  length: int | None = None, # samples per epoch over all nodes, if known (for `len`)
-                 split_by_node: bool = True): # give each distributed rank its own shards
+                 split_by_node: bool = True, # give each distributed rank its own shards
+                 fields: ShardFields | None = None): # which members hold what; None = `ShardFields()`
         _check_on_error(on_error)
         self.urls, self.shuffle, self.seed, self.on_error = _expand_urls(urls), shuffle, seed, on_error
-        self.length, self.split_by_node, self.epoch = length, split_by_node, 0
+        self.length, self.split_by_node, self.epoch, self.fields = length, split_by_node, 0, fields or ShardFields()
         if length is None and isinstance(urls, ShardSet): self.length = urls.n_samples
 
     def set_epoch(self, epoch: int): self.epoch = epoch
@@ -470,15 +627,11 @@ class WebDatasetRecords(torch.utils.data.IterableDataset):
     def _samples(self) -> Iterator:
         "Raw samples of this node's and worker's shards; a shard that cannot be read to its end gives one `Skipped` (or raises)."
         for url in self.shards():
-            errors, n = [], 0
-            def stop(e): errors.append(e); return False  # webdataset: stop reading this shard
-            for s in wds.tariterators.tarfile_samples(iter([dict(url=url)]), handler=stop):
-                if errors: break  # a sample completed only by the error: its members are cut short
-                n += 1; yield s
-            if errors:
-                e = errors[0]; msg = str(e.args[0] if e.args else e).split(' @ ')[0]
-                reason = f'unreadable shard after {n} sample{"" if n == 1 else "s"} ({type(e).__name__}: {msg})'
-                if self.on_error == 'raise': raise SourceError(f'{url}: {reason}') from e
+            for s in _read_shard(url):
+                if not isinstance(s, _ShardEnd): yield s; continue
+                if s.problem is None: continue
+                reason = f'unreadable shard after {s.n} sample{"" if s.n == 1 else "s"} ({s.problem})'
+                if self.on_error == 'raise': raise SourceError(f'{url}: {reason}')
                 yield Skipped(url, reason)
 
     def __iter__(self) -> Iterator:
@@ -489,26 +642,39 @@ class WebDatasetRecords(torch.utils.data.IterableDataset):
             samples = wds.shuffle(self.shuffle, initial=min(self.shuffle, 100), rng=rng)(samples)
         for s in samples:
             if isinstance(s, Skipped): yield s; continue
-            try: yield sample_record(s)
+            try: yield sample_record(s, self.fields)
             except SourceError as e:
                 if self.on_error == 'raise': raise
                 yield Skipped(str(s.get('__key__', '?')), str(e))
 
 def webdataset_records(urls, shuffle: int = 1000, seed: int = 0, on_error: str = 'raise', length: int | None = None,
-                       split_by_node: bool = True) -> WebDatasetRecords:
+                       split_by_node: bool = True, fields: ShardFields | None = None) -> WebDatasetRecords:
     "Stream `Record`s from webdataset shards (see `WebDatasetRecords` for the arguments)."
-    return WebDatasetRecords(urls, shuffle, seed, on_error, length, split_by_node)
+    return WebDatasetRecords(urls, shuffle, seed, on_error, length, split_by_node, fields)
 
-def count_samples(urls) -> int:
-    "Number of samples in the shards, from their tar headers (reads through each file once)."
-    n = 0
-    for u in _expand_urls(urls):
-        with tarfile.open(u) as t:
-            last = None
-            for m in t:
-                key = wds.tariterators.base_plus_ext(m.name)[0] if m.isfile() else None
-                if key is not None and key != last: n, last = n + 1, key
-    return n
+class SampleCount(int):
+    "A number of samples that remembers the shards left out (`.skipped`: (shard, reason)) under `on_error='skip'`."
+    skipped: list = []
+
+def count_samples(urls, # brace pattern(s), list of paths/URLs/`pipe:` commands, or a `ShardSet`
+                  on_error: str = 'raise', # 'raise' (name a cut shard), or 'skip': count what the stream gives
+                 ) -> SampleCount:
+    "Samples the stream gives, found by reading each shard once as the stream does (through webdataset's opener)."
+    _check_on_error(on_error)
+    n, skipped = 0, []
+    for url in _expand_urls(urls):
+        for s in _read_shard(url):
+            if not isinstance(s, _ShardEnd): continue
+            n += s.n
+            if s.problem is None: continue
+            reason = f'unreadable shard after {s.n} sample{"" if s.n == 1 else "s"} ({s.problem})'
+            if on_error == 'raise': raise SourceError(f'{url}: {reason}')
+            skipped.append((url, reason))
+    if skipped:
+        _log.warning('count_samples: %d shard(s) not read whole, %d samples counted: %s',
+                     len(skipped), n, _reasons(skipped))
+    out = SampleCount(n); out.skipped = skipped
+    return out
 
 # %% ../nbs/01c_sources.ipynb #4d0a3e1f
 def _need(path: Path, what: str, hint: str) -> Path:
@@ -534,13 +700,22 @@ def mimic_cxr(root: str | Path, # the MIMIC-CXR-JPG folder (holding files/ and t
               metadata_csv: str = 'mimic-cxr-2.0.0-metadata.csv.gz', # view positions
               labels_csv: str | None = 'mimic-cxr-2.0.0-chexpert.csv.gz', # CheXpert labels → Record.labels (skipped if absent)
               views: tuple | None = ('PA', 'AP'), # ViewPosition values to keep; None keeps all
+              sections_csv: str | None = 'mimic_cxr_sectioned.csv', # section table in reports_root (or .gz), if there
               on_error: str = 'raise', # 'raise' or 'skip' studies without a readable report
              ) -> RecordList:
     "Records of MIMIC-CXR-JPG images with their studies' reports and the official split."
     root = Path(root); reports_root = Path(reports_root) if reports_root is not None else root
     split = _read_csv(_need(root/split_csv, 'MIMIC-CXR split table', _MIMIC_HINT), ('dicom_id', 'study_id', 'subject_id', 'split'))
     meta = _read_csv(_need(root/metadata_csv, 'MIMIC-CXR metadata table', _MIMIC_HINT), ('dicom_id', 'ViewPosition'))
-    _need(root/'files', 'MIMIC-CXR-JPG image folder', _MIMIC_HINT); _need(reports_root/'files', 'MIMIC-CXR report folder', _MIMIC_HINT)
+    tables = (reports_root/sections_csv, reports_root/f'{sections_csv}.gz') if sections_csv else ()
+    sec = next((p for p in tables if p.is_file()), None)
+    _need(root/'files', 'MIMIC-CXR-JPG image folder', _MIMIC_HINT)
+    if sec is None: _need(reports_root/'files', 'MIMIC-CXR report folder', _MIMIC_HINT)
+    else:   # MIMIC-CXR's create_section_files.py output, as MGCA reads it: study (s5...), impression, findings, ...
+        tab = _read_csv(sec, ('study', 'findings', 'impression'))
+        parts = lambda f, i: [f'{k}: {v.strip()}' for k, v in (('FINDINGS', f), ('IMPRESSION', i)) if v.strip()]
+        cols = tab[['study', 'findings', 'impression']].itertuples(index=False)
+        sectioned = {s.lstrip('s'): '\n'.join(parts(f, i)) for s, f, i in cols}
     labels = {}
     if labels_csv is not None and (root/labels_csv).exists():
         lab = _read_csv(root/labels_csv, ('study_id',))
@@ -553,6 +728,10 @@ def mimic_cxr(root: str | Path, # the MIMIC-CXR-JPG folder (holding files/ and t
         vp = view.get(d, '')
         if views is not None and vp not in views: continue
         rel = f'p{subj[:2]}/p{subj}/s{study}'
+        if study not in reports and sec is not None:
+            text = sectioned.get(study)
+            why = f'no report in {sec.name}' if text is None else f'no findings or impression in {sec.name}'
+            reports[study] = (text, why)
         if study not in reports:
             rp = reports_root/'files'/f'{rel}.txt'
             text = _report(rp) if rp.is_file() else None
@@ -576,6 +755,8 @@ def iu_xray(root: str | Path, # the folder holding ecgen-radiology/ and NLMCXR_p
            ) -> RecordList:
     "Records of the IU X-ray / OpenI collection: one per image, with its report's findings and impression."
     root = Path(root)
+    if not (root/reports_dir).is_dir() and (root/'indiana_reports.csv').is_file():    # the CSV release instead
+        return iu_xray_csv(root, check_images=check_images, on_error=on_error)
     xmls = sorted(_need(root/reports_dir, 'IU X-ray report folder', _IU_HINT).glob('*.xml'), key=_natural)
     if not xmls: raise FileNotFoundError(f'no IU X-ray reports (*.xml) in {root/reports_dir}. {_IU_HINT}')
     _need(root/images_dir, 'IU X-ray image folder', _IU_HINT)
@@ -588,7 +769,7 @@ def iu_xray(root: str | Path, # the folder holding ecgen-radiology/ and NLMCXR_p
         report = '\n'.join(f'{s}: {text[s]}' for s in ('FINDINGS', 'IMPRESSION') if text.get(s))
         images = [p.get('id') for p in doc.iter('parentImage') if p.get('id')]
         if not images: rows.note(x.name, 'no parentImage (a report without images)'); continue
-        if not report: rows.bad(x.name, 'no FINDINGS or IMPRESSION text'); continue
+        if not report: rows.note(x.name, 'no FINDINGS or IMPRESSION text'); continue   # 28 real reports: never an error
         mesh = [m.text.strip() for m in doc.iter('major') if m.text and m.text.strip()]
         for iid in images:
             img = root/images_dir/f'{iid}.png'
@@ -596,13 +777,91 @@ def iu_xray(root: str | Path, # the folder holding ecgen-radiology/ and NLMCXR_p
             rows.add(Record(iid, str(img), report, 0, {'mesh': mesh} if mesh else {}, None, dict(patient=uid, report=x.name, source='iu-xray')))
     return rows.done()
 
+# %% ../nbs/01c_sources.ipynb #b4c4e15e
+_IU_CSV_HINT = ('IU X-ray CSV release: https://www.kaggle.com/datasets/raddar/chest-xrays-indiana-university '
+                '(indiana_reports.csv, indiana_projections.csv, images/images_normalized/).')
+_IU_CSV_IMAGE_DIRS = ('images/images_normalized', 'images_normalized', 'images')
+
+def iu_xray_csv(root: str | Path, # the folder holding indiana_reports.csv and indiana_projections.csv
+                images_dir: str | None = None, # None: the first of images/images_normalized, images_normalized, images
+                check_images: bool = True, # a missing PNG is a row error
+                on_error: str = 'raise', # 'raise' or 'skip' missing images
+               ) -> RecordList:
+    "Records of IU X-ray's CSV release: one per image, with its report's findings and impression."
+    root = Path(root)
+    reps = _read_csv(_need(root/'indiana_reports.csv', 'IU X-ray report table', _IU_CSV_HINT),
+                     ('uid', 'findings', 'impression'))
+    projs = _read_csv(_need(root/'indiana_projections.csv', 'IU X-ray projection table', _IU_CSV_HINT),
+                      ('uid', 'filename'))
+    images_dir = images_dir or next((d for d in _IU_CSV_IMAGE_DIRS if (root/d).is_dir()), _IU_CSV_IMAGE_DIRS[0])
+    img_root = _need(root/images_dir, 'IU X-ray image folder', _IU_CSV_HINT)
+    files = {}
+    for p in projs.to_dict('records'): files.setdefault(p['uid'], []).append((p['filename'], p.get('projection', '')))
+    rows = _Rows(on_error, 'iu-xray')
+    for i, row in enumerate(reps.to_dict('records')):
+        where, uid = f"indiana_reports.csv row {i} (uid {row['uid']})", row['uid']
+        report = '\n'.join(f'{s.upper()}: {row[s].strip()}' for s in ('findings', 'impression') if row[s].strip())
+        if uid not in files: rows.note(where, 'no image in indiana_projections.csv (a report without images)'); continue
+        if not report: rows.note(where, 'no FINDINGS or IMPRESSION text'); continue
+        mesh = [m.strip() for m in row.get('MeSH', '').split(';') if m.strip()]
+        for fname, view in files[uid]:
+            img = img_root/fname
+            if check_images and not img.is_file():
+                rows.bad(f'{where}, image {fname}', f'image file not found: {img}')
+                continue
+            rows.add(Record(re.sub(r'(?:\.dcm)?\.png$', '', fname), str(img), report, 0, {'mesh': mesh} if mesh else {},
+                            None, dict(patient=f'CXR{uid}', view=view, source='iu-xray')))
+    return rows.done()
+
+# %% ../nbs/01c_sources.ipynb #ebb80fd7
+_R2GEN_HINT = 'R2Gen: https://github.com/zhjohnchan/R2Gen (data/iu_xray or data/mimic_cxr: annotation.json, images/).'
+
+def r2gen(root: str | Path, # the folder holding annotation.json and images/ (R2Gen's data/iu_xray or data/mimic_cxr)
+          annotation: str = 'annotation.json', # the annotation file
+          images_dir: str = 'images', # where `image_path` values resolve
+          check_images: bool = True, # a missing image is a row error
+          on_error: str = 'raise', # 'raise' or 'skip' bad entries and missing images
+         ) -> RecordList:
+    "Records of an R2Gen-style annotation.json (IU X-ray or MIMIC-CXR): one per image, with the split from the file."
+    root = Path(root); f = _need(root/annotation, 'R2Gen annotation file', _R2GEN_HINT)
+    try: ann = json.loads(f.read_text(encoding='utf-8'))
+    except json.JSONDecodeError as e: raise SourceError(f'{f}: invalid JSON ({e})') from e
+    if not isinstance(ann, dict):
+        raise SourceError(f'{f}: expected an object of splits (train, val, test), got {type(ann).__name__}')
+    img_root, rows = _need(root/images_dir, 'R2Gen image folder', _R2GEN_HINT), _Rows(on_error, f.name)
+    for key, entries in ann.items():
+        split = _SPLITS.get(str(key).lower())
+        if split is None or not isinstance(entries, list):
+            rows.bad(f'key {key!r}', 'not a split (train, val, test) holding a list')
+            continue
+        for i, e in enumerate(entries):
+            where = f'{key}[{i}]' + (f" ({e.get('id')})" if isinstance(e, dict) and e.get('id') else '')
+            if not isinstance(e, dict) or not isinstance(e.get('image_path'), list) or not e['image_path']:
+                rows.bad(where, 'no image_path list'); continue
+            if _missing(e.get('report')): rows.bad(where, 'empty report'); continue
+            patient = str(e.get('subject_id') or e.get('id') or where)
+            for p in e['image_path']:
+                img = img_root/p
+                if check_images and not img.is_file(): rows.bad(where, f'image file not found: {img}'); continue
+                rows.add(Record(str(Path(p).with_suffix('')), str(img), str(e['report']).strip(), 0, {}, split,
+                                dict(patient=patient, study=str(e.get('study_id') or e.get('id') or ''),
+                                     source='r2gen')))
+    return rows.done()
+
 # %% ../nbs/01c_sources.ipynb #edb663d9
-ROCO_MODALITY_CUIS = {'C1306645': 'xray', 'C0040405': 'ct', 'C0024485': 'mri', 'C0041618': 'ultrasound'}  # UMLS CUI → modality
+ROCO_MODALITY_CUIS = {  # UMLS CUI → modality
+    'C1306645': 'xray', 'C0040405': 'ct', 'C0024485': 'mri', 'C0041618': 'ultrasound',
+    'C0231881': 'mri',  # ROCO v1's MRI concept
+    'C0002978': 'xray',  # angiography: catheter angiograms are X-ray, unless a CT or MRI concept says CTA / MRA
+    'C0032743': None}  # PET: none of the six modalities, so a record carrying it gets none (-1)
+_ROCO_WEAK_CUIS = {'C0002978'}  # counts only when no other modality concept is there
 _ROCO_HINT = 'ROCOv2: Zenodo, linked from https://doi.org/10.1038/s41597-024-03496-6 ({split}_captions.csv, {split}_concepts*.csv and the {split}/ image folders).'
 
 def _roco_modality(cuis: Iterable[str]) -> int:
     "The modality the CUIs name when they name exactly one (`ROCO_MODALITY_CUIS`), else -1."
-    hit = {ROCO_MODALITY_CUIS[c.strip()] for c in cuis if c.strip() in ROCO_MODALITY_CUIS}
+    cs = {c.strip() for c in cuis} & ROCO_MODALITY_CUIS.keys()
+    if any(ROCO_MODALITY_CUIS[c] is None for c in cs): return UNKNOWN_MODALITY
+    hit = {ROCO_MODALITY_CUIS[c] for c in cs - _ROCO_WEAK_CUIS} or {ROCO_MODALITY_CUIS[c] for c in cs}
     return modality_index(hit.pop()) if len(hit) == 1 else UNKNOWN_MODALITY
 
 _ROCO1_SPLITS = {'train': 'train', 'valid': 'validation', 'test': 'test'}  # our split → ROCO's folder
@@ -684,19 +943,27 @@ _PMC_IMAGE_DIRS = ('images', 'caption_T060_filtered_top4_sep_v0_subfigures')
 
 def pmc_oa(root: str | Path, # the PMC-OA folder
            splits: tuple = ('train', 'valid', 'test'), # splits to read (each a {split}.jsonl)
+           release: str | None = None, # 'pmc_oa' or 'pmc_oa_beta': that file; None: the split files, else pmc_oa.jsonl
            images_dir: str | None = None, # image folder; None: the first of `images/`, `caption_T060_filtered_top4_sep_v0_subfigures/`
            on_error: str = 'raise', # 'raise' or 'skip' bad lines
           ) -> RecordList:
     "Records of PMC-OA: subfigures with their captions, one file per split."
     root = Path(root)
-    files = [(s, root/f'{s}.jsonl') for s in splits if (root/f'{s}.jsonl').is_file()]
-    if not files: raise FileNotFoundError(f"PMC-OA not found: looked for {[f'{s}.jsonl' for s in splits]} in {root}. {_PMC_HINT}")
+    if release not in (None, 'pmc_oa', 'pmc_oa_beta'):
+        raise ValueError(f"pmc_oa: release must be None, 'pmc_oa' or 'pmc_oa_beta', got {release!r}")
+    files = [] if release else [(s, root/f'{s}.jsonl') for s in splits if (root/f'{s}.jsonl').is_file()]
+    one = root/f"{release or 'pmc_oa'}.jsonl"     # the file as distributed: every record, no split
+    if not files and one.is_file(): files = [(None, one)]
+    if not files:
+        want = [f'{release}.jsonl'] if release else [f'{s}.jsonl' for s in splits] + ['pmc_oa.jsonl']
+        raise FileNotFoundError(f"PMC-OA not found: looked for {want} in {root}. {_PMC_HINT}")
     if images_dir is None: images_dir = next((d for d in _PMC_IMAGE_DIRS if (root/d).is_dir()), _PMC_IMAGE_DIRS[0])
     img_root = _need(root/images_dir, 'PMC-OA image folder', _PMC_HINT)
     rows = _Rows(on_error, 'pmc-oa')
     for split, f in files:
         part = _manifest_rows(f, dict(_MANIFEST_COLUMNS, report_col='caption', id_col='image'), img_root, on_error, False, None)
-        for r in part.records: rows.add(dataclasses.replace(r, split=split, meta={**r.meta, 'dataset': 'pmc-oa'}))
+        for r in part.records:
+            rows.add(dataclasses.replace(r, split=split or r.split, meta={**r.meta, 'dataset': 'pmc-oa'}))
         rows.skipped += [(f'{f.name} {w}', why) for w, why in part.skipped]
     return rows.done()
 
@@ -717,11 +984,13 @@ def chexpert_5x200(root: str | Path, # folder holding the CSV and CheXpert-v1.0/
     root = Path(root); img_root = Path(image_root) if image_root is not None else root
     f = _need(root/csv, 'CheXpert 5x200 list', _CHEXPERT_HINT)
     rows = _Rows(on_error, f.name)
+    small = not (img_root/'CheXpert-v1.0').is_dir() and (img_root/'CheXpert-v1.0-small').is_dir()   # downsampled copy
     for i, row in enumerate(_read_csv(f, ('Path',) + CHEXPERT_5).to_dict('records')):
         pos = [c for c in CHEXPERT_5 if _positive(row[c])]
         if len(pos) != 1: rows.bad(f'row {i}', f'needs exactly one positive among {list(CHEXPERT_5)}, found {pos}'); continue
         m = re.search(r'patient\d+', row['Path'])
-        rows.add(Record(row['Path'], str(img_root/row['Path']), pos[0], 0, {'class': pos[0]}, 'test',
+        rel = re.sub(r'^CheXpert-v1\.0/', 'CheXpert-v1.0-small/', row['Path']) if small else row['Path']
+        rows.add(Record(row['Path'], str(img_root/rel), pos[0], 0, {'class': pos[0]}, 'test',
                         dict(patient=m.group(0) if m else None, source='chexpert-5x200')))
     return rows.done()
 
