@@ -105,7 +105,8 @@ class Page:
         if t == 'stream':
             text = _re_ansi.sub('', ''.join(o.get('text', '')))
             return f'<pre class="out">{html.escape(text)}</pre>' if text.strip() else ''
-        if t == 'error': return f'<pre class="out err">{html.escape(o.get("ename", ""))}: {html.escape(o.get("evalue", ""))}</pre>'
+        if t == 'error':
+            return f'<pre class="out err">{html.escape(o.get("ename", ""))}: {html.escape(o.get("evalue", ""))}</pre>'
         d = o.get('data', {})
         if 'image/svg+xml' in d: self.n_figs += 1; return f'<div class="figure">{"".join(d["image/svg+xml"])}</div>'
         for mime, ext in (('image/png', 'png'), ('image/jpeg', 'jpg')):
@@ -162,14 +163,16 @@ def sidebar_entries(nbs: Path) -> list:
     return groups
 
 CSS = """
-*{box-sizing:border-box} body{margin:0;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#212529}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#212529}
 header{position:fixed;top:0;left:0;right:0;height:48px;background:#2780e3;color:#fff;display:flex;align-items:center;
  padding:0 18px;z-index:2} header a{color:#fff;text-decoration:none;font-weight:600;font-size:18px}
 header .desc{margin-left:16px;opacity:.85;font-size:14px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 nav.side{position:fixed;top:48px;bottom:0;left:0;width:250px;overflow-y:auto;padding:14px 10px 30px 16px;
  border-right:1px solid #e5e5e5;background:#fafafa;font-size:14px}
 nav.side .sec{margin:12px 0 4px;font-weight:600;color:#555} nav.side a{display:block;padding:3px 8px;color:#343a40;
- text-decoration:none;border-radius:4px} nav.side a:hover{background:#eef4fc} nav.side a.here{background:#2780e3;color:#fff}
+ text-decoration:none;border-radius:4px} nav.side a:hover{background:#eef4fc}
+nav.side a.here{background:#2780e3;color:#fff}
 nav.toc{position:fixed;top:64px;right:12px;width:210px;font-size:13px;max-height:85vh;overflow-y:auto}
 nav.toc a{display:block;color:#6c757d;text-decoration:none;padding:2px 0} nav.toc a:hover{color:#2780e3}
 nav.toc .t{font-weight:600;color:#555;margin-bottom:4px}
@@ -267,7 +270,8 @@ def check(out: Path) -> dict:
             if target not in pages or (frag and frag not in ids[target]): broken.append(f'{n} -> {url}')
     code = re.findall(r'<div class="highlight code"><pre>(.*?)</pre>', ' '.join(pages.values()), flags=re.S)
     text = '\n'.join(html.unescape(re.sub(r'<[^>]+>', '', c)) for c in code)  # the code cells as shown
-    return dict(pages=len(pages), figures=sum(t.count('<img') + t.count('<div class="figure">') for t in pages.values()),
+    figures = sum(t.count('<img') + t.count('<div class="figure">') for t in pages.values())
+    return dict(pages=len(pages), figures=figures,
                 directives=len(re.findall(r'(?m)^\s*#\|', text)), broken=broken)
 
 def build(out: Path, only: list | None = None) -> dict:
