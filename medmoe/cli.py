@@ -7,7 +7,7 @@ __all__ = ['parse_overrides', 'load_config', 'cmd_config', 'cmd_synth', 'cmd_tra
            'main']
 
 # %% ../nbs/11_cli.ipynb #2e827a1e
-import argparse, json, re, sys
+import argparse, json, os, re, sys
 from pathlib import Path
 from . import __version__
 from .core import MedMoEConfig, PRESETS, get_preset, ConfigError
@@ -68,12 +68,31 @@ def _train_overrides(args) -> dict:
         if v is not None: ov[key] = v
     return ov
 
+def _train_header(cfg, args) -> str:
+    "What `medmoe train` is about to do: config, data, device, threads, output folder."
+    import torch
+    from medmoe.core import get_device
+    threads = torch.get_num_threads()
+    data = (f"synth (MedSynth, {cfg.data.synth_n} generated pairs: no --data given)" if args.data == 'synth'
+            else str(args.data))
+    return (f"medmoe train: {'config ' + str(args.config) if args.config else 'preset ' + args.preset}, data {data}, "
+            f"device {get_device(cfg.train.device)}, {threads} CPU thread{'s' * (threads != 1)}, out {args.out}")
+
+def _wrote(out) -> str:
+    "The closing line of `medmoe train`: what is in its output folder."
+    out = Path(out)
+    items = [p.name + ('/' if p.is_dir() else '') for p in sorted(out.iterdir()) if not p.name.startswith('.')]
+    card = ' (model card: model/README.md)' if (out / 'model' / 'README.md').is_file() else ''
+    return f"wrote {out}/: {', '.join(items)}{card}"
+
 def cmd_train(args) -> dict:
     "Train MedMoE and print its held-out retrieval and routing results."
     from medmoe.train import train
     cfg = load_config(args.preset, args.config, args.set)
     ov = _train_overrides(args)
     if ov: cfg = cfg.replace(**ov)
+    rank0 = int(os.environ.get('RANK', '0')) == 0
+    if rank0: print(_train_header(cfg, args), flush=True)
     fields = None
     if args.shard_fields:
         try: fields = json.loads(args.shard_fields)
@@ -81,9 +100,11 @@ def cmd_train(args) -> dict:
             raise ValueError(f"--shard-fields: not JSON ({e.msg} at char {e.pos}): {args.shard_fields!r}") from None
         if not isinstance(fields, dict):
             raise ValueError(f"--shard-fields: expected a JSON object, got {args.shard_fields!r}")
-    return train(cfg, args.data, args.out, resume=args.resume, overwrite=args.overwrite, valid_data=args.valid_data,
-                 test_data=args.test_data, samples_per_epoch=args.samples_per_epoch, shard_fields=fields,
-                 early_stop=args.early_stop, stop_after=args.stop_after, wandb=args.wandb, progress=not args.quiet)
+    res = train(cfg, args.data, args.out, resume=args.resume, overwrite=args.overwrite, valid_data=args.valid_data,
+                test_data=args.test_data, samples_per_epoch=args.samples_per_epoch, shard_fields=fields,
+                early_stop=args.early_stop, stop_after=args.stop_after, wandb=args.wandb, progress=not args.quiet)
+    if rank0 and Path(args.out).is_dir(): print(_wrote(args.out))
+    return res
 
 # %% ../nbs/11_cli.ipynb #dffea162
 def cmd_eval(args) -> dict:
