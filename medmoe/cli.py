@@ -87,14 +87,39 @@ def cmd_eval(args) -> dict:
                     rerank_top=args.rerank_top, rerank_weight=args.rerank_weight, **lists)   # a list not given: evaluate's default
 
 # %% ../nbs/11_cli.ipynb #562b921c
+def _cmd_claim(args) -> dict:
+    "The counterfactual claim test (`medmoe.claim`): arms × seeds, then summary.csv, the contrasts and a plot."
+    from medmoe import claim as cl
+    if args.scale not in cl.CLAIM_SCALES: raise ValueError(f"the claim runs at --scale {' or '.join(cl.CLAIM_SCALES)}, not {args.scale!r}")
+    arms = dict(cl.CLAIM_ARMS)
+    if args.variants:
+        unknown = [v for v in args.variants if v not in arms]
+        if unknown: raise ValueError(f"unknown claim arm(s) {unknown}; choose from {list(arms)}")
+        arms = {n: o for n, o in arms.items() if n in args.variants}
+    extra = parse_overrides(args.set) | ({'train.epochs': args.epochs} if args.epochs else {})
+    s = cl.CLAIM_SCALES[args.scale]
+    scale = dict(s, common={**s['common'], **extra}) if extra else args.scale
+    out = Path(args.out)
+    plan = [(a, sd, cl.claim_config(a, sd, scale, arms)) for sd in args.seeds for a in arms]   # validate all first
+    if args.dry_run:
+        rows = [dict(variant=a, seed=sd, done=(out / f'{a}-s{sd}.json').is_file()) for a, sd, _ in plan]
+        print(json.dumps(rows)); return dict(plan=rows)
+    summary = cl.run_claim(out, args.seeds, arms, scale, time_budget_s=args.time_budget)
+    if summary.empty: return dict(out=str(out), runs=0)
+    cl.plot_claim(summary, path=out / 'claim.png')
+    print(cl.arm_table(summary).round(1).to_string(index=False))
+    ct = cl.contrast_table(cl.load_claim(out))
+    if len(ct): print(ct[['contrast', 'diff', 'ci_low', 'ci_high', 'per_seed', 'p_holm']].round(4).to_string(index=False))
+    return dict(out=str(out), runs=int(summary[['arm', 'seed']].drop_duplicates().shape[0]))
+
 def cmd_experiment(args) -> dict:
-    "Train and score the MedSynth claim or the ablations: one JSON per (variant, seed), then a summary table and plot."
+    "Train and score the MedSynth claim or the ablations: one JSON per (arm or variant, seed), then a summary table and plot."
+    if args.which == 'claim': return _cmd_claim(args)
     from medmoe import experiments as ex
-    groups = {'claim': ex.CLAIM_VARIANTS, 'ablations': ex.ABLATIONS}[args.which]
-    flat = ex.resolve_variants(groups)
+    flat = ex.resolve_variants(ex.ABLATIONS)
     if args.variants:
         unknown = [v for v in args.variants if v not in flat]
-        if unknown: raise ValueError(f"unknown {args.which} variant(s) {unknown}; choose from {list(flat)}")
+        if unknown: raise ValueError(f"unknown ablations variant(s) {unknown}; choose from {list(flat)}")
         flat = {n: o for n, o in flat.items() if n in args.variants}
     base, common = (ex.GPU_BASE, dict(ex.GPU_COMMON)) if args.scale == 'gpu' else ('tiny', {})
     common.update(parse_overrides(args.set))
@@ -107,8 +132,8 @@ def cmd_experiment(args) -> dict:
                            time_budget_s=args.time_budget)
     summary = ex.summarize(df)
     summary.to_csv(out / 'summary.csv')
-    grouped = args.which == 'ablations' and not args.variants
-    ex.plot_results(df, groups=groups if grouped else None, path=out / f'{args.which}.png')
+    grouped = not args.variants
+    ex.plot_results(df, groups=ex.ABLATIONS if grouped else None, path=out / 'ablations.png')
     print((ex.ablation_table(summary) if grouped else ex.results_table(summary)).to_string())
     return dict(out=str(out), runs=int(df[['variant', 'seed']].drop_duplicates().shape[0]))
 
@@ -182,8 +207,9 @@ def _add_experiment_parser(sub):
     p.add_argument('which', choices=['claim', 'ablations'])
     p.add_argument('--out', required=True, help='result folder (one JSON per run; finished runs are skipped)')
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    p.add_argument('--scale', choices=['gpu', 'tiny'], default='gpu', help="'gpu': Swin-T at 224^2 (13_experiments); 'tiny': CPU-sized")
-    p.add_argument('--variants', nargs='+', default=None, help='run only these variants')
+    p.add_argument('--scale', choices=['gpu', 'cpu', 'tiny'], default='gpu',
+                   help="'gpu': Swin-T at 224^2; 'cpu' (claim) / 'tiny' (ablations): the 2-core CPU design (default: %(default)s)")
+    p.add_argument('--variants', nargs='+', default=None, help='run only these arms (claim) or variants (ablations)')
     p.add_argument('--epochs', type=int, default=None)
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override a field for every run')
     p.add_argument('--n-boot', type=int, default=1000, help='bootstrap replicates per run')

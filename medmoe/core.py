@@ -134,6 +134,8 @@ class DataConfig:
     synth_n: int = 1200  # MedSynth: samples generated when `--data synth`
     synth_image_size: int = 64  # MedSynth: side of generated images
     synth_difficulty: str = 'tiny'  # MedSynth difficulty preset: 'tiny', 'default' or 'hard'
+    synth_twins: bool = False  # MedSynth: batches of counterfactual twin pairs (hard negatives; see `medmoe.synth.twin`)
+    synth_shuffle: bool = False  # MedSynth: shuffle training reports among images (the negative control)
 
     def validate(self, p='data'):
         _check_types(self, p)

@@ -183,12 +183,17 @@ class SkipCounter:
 
 class _Epochs:
     "Main-process hooks of a loader: number the passes, shuffle by (seed, epoch), open a new skip tally."
-    def __init__(self, ds, seed: int, skips: SkipCounter): self.ds, self.seed, self.skips, self.next = ds, seed, skips, 0
+    def __init__(self, ds, seed: int, skips: SkipCounter, pairs: bool = False):
+        self.ds, self.seed, self.skips, self.next, self.pairs = ds, seed, skips, 0, pairs
     def before_iter(self, x=None):
         self.ds.epoch = self.next
         self.skips.new_epoch(self.next)
     def after_iter(self, x=None): self.next = self.ds.epoch + 1  # only a complete pass (not one_batch) moves on
-    def shuffle_fn(self, idxs): return random.Random(_item_seed(self.seed, self.ds.epoch, -1)).sample(list(idxs), len(idxs))
+    def shuffle_fn(self, idxs):
+        rng, idxs = random.Random(_item_seed(self.seed, self.ds.epoch, -1)), list(idxs)
+        if not self.pairs: return rng.sample(idxs, len(idxs))
+        pairs = [idxs[i:i + 2] for i in range(0, len(idxs), 2)]   # items 2j and 2j+1 stay together (twin pairs)
+        return [i for p in rng.sample(pairs, len(pairs)) for i in p]
 
 def set_epoch(dl: DataLoader, epoch: int):
     "Make the next pass over `dl` epoch `epoch` (to resume a run with the same order and augmentation)."
@@ -202,8 +207,9 @@ def _device(device):
 
 def _endless(): return Inf.nones  # stream slots: each worker reads its shards to the end
 
-def _loader(ds, collator: ReportCollator, bs: int, shuffle: bool, drop_last: bool, num_workers: int, device, seed: int) -> DataLoader:
-    skips = SkipCounter(); hooks = _Epochs(ds, seed, skips)
+def _loader(ds, collator: ReportCollator, bs: int, shuffle: bool, drop_last: bool, num_workers: int, device, seed: int,
+            pairs: bool = False) -> DataLoader:
+    skips = SkipCounter(); hooks = _Epochs(ds, seed, skips, pairs)
     try: n = len(ds)
     except TypeError: raise ValueError('a streaming DataLoader needs the number of samples per epoch: pass length= to webdataset_records '
                                        '(count_samples(urls) counts them; a ShardSet knows it)') from None
@@ -243,8 +249,12 @@ def get_dataloaders(records: list, # `Record`s; those without a split get one (c
     counts = {k: len(v) for k, v in by.items()}
     if len(train) < bs: raise ValueError(f'the train split has {len(train)} records, fewer than one batch of {bs} (incomplete train batches are dropped); splits: {counts}')
     if not valid: raise ValueError(f'the valid split is empty (splits: {counts}); set cfg.data.valid_pct or give records a valid split')
+    pairs = cfg.data.synth_twins   # twin pairs (see `medmoe.synth.synth_training_records`) stay in one batch
+    if pairs and (bs % 2 or len(train) % 2):
+        raise ValueError(f'data.synth_twins keeps twin pairs in one batch: it needs an even batch size and an even train split, '
+                         f'got batch size {bs} and {len(train)} train records')
     dev, col = _device(device), _collator(cfg, tokenizer)
-    return DataLoaders(_loader(ImageReportDataset(train, cfg.data, True, on_error, seed), col, bs, True, True, nw, dev, seed),
+    return DataLoaders(_loader(ImageReportDataset(train, cfg.data, True, on_error, seed), col, bs, True, True, nw, dev, seed, pairs),
                        _loader(ImageReportDataset(valid, cfg.data, False, on_error, seed), col, bs, False, False, nw, dev, seed), device=dev)
 
 def get_test_dl(records: list, # `Record`s; those with split 'test' are used

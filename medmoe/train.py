@@ -511,10 +511,13 @@ def load_records(data: str | Path,  # 'synth', a manifest file, or a directory w
     "The records a data spec names (see above; shards are streamed by `train`, not listed)."
     on_error = on_error or cfg.data.on_error
     if str(data) == 'synth':
-        from medmoe.synth import synth_records
+        from medmoe.synth import synth_records, synth_training_records
         d = cfg.data
-        return synth_records(d.synth_n, seed=cfg.train.seed, difficulty=d.synth_difficulty, image_size=d.synth_image_size,
+        recs = synth_records(d.synth_n, seed=cfg.train.seed, difficulty=d.synth_difficulty, image_size=d.synth_image_size,
                              valid_pct=d.valid_pct, test_pct=d.test_pct)
+        if d.synth_twins or d.synth_shuffle:   # twin pairs (hard negatives) / shuffled reports (negative control)
+            recs = synth_training_records(recs, d.synth_twins, d.synth_shuffle, cfg.train.seed)
+        return recs
     from medmoe.sources import read_manifest
     p = Path(data)
     if p.is_dir():
