@@ -6,7 +6,8 @@
 __all__ = ['CLAIM_ARMS', 'CLAIM_SCALES', 'SCALE_OF', 'READOUT_START', 'DIRECTIONS', 'CONTRASTS', 'ARM_ORDER', 'claim_scale',
            'claim_config', 'counterfactual_pairs', 'pair_choices', 'encode_choices', 'decode_choices',
            'counterfactual_readout', 'readout_trials', 'readout_table', 't_interval', 'mcnemar', 'holm',
-           'contrast_table', 'arm_table', 'run_claim', 'load_claim', 'write_summary', 'plot_claim']
+           'contrast_table', 'arm_table', 'run_claim', 'load_claim', 'write_summary', 'plot_claim', 'runs_overview',
+           'arm_pivot']
 
 # %% ../nbs/13a_claim.ipynb #7f0d87fb
 import dataclasses, json, os, socket, time
@@ -419,3 +420,28 @@ def plot_claim(summary: pd.DataFrame,  # summary.csv (`write_summary`)
     fig.tight_layout()
     if path is not None: Path(path).parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=dpi, bbox_inches='tight')
     return fig
+
+# %% ../nbs/13a_claim.ipynb #46cb6b96
+def runs_overview(res: dict) -> pd.DataFrame:
+    "One row per run: fit and readout seconds, pairs scored and left out, the held-out exact-pair R@1 (the second readout)."
+    rows = []
+    for (arm, seed), d in sorted(res.items(), key=lambda kv: (ARM_ORDER.index(kv[0][0]) if kv[0][0] in ARM_ORDER else 99, kv[0][1])):
+        h, r = d.get('heldout') or {}, d['readout']
+        ret = h.get('retrieval', {})
+        rows.append(dict(arm=arm, seed=seed, fit_s=round(d['seconds'].get('fit', 0)), readout_s=round(d['seconds']['readout']),
+                         epochs=len(d.get('history', [])), pairs=r['n_pairs'], left_out=sum(r['excluded'].values()),
+                         heldout_n=h.get('n'), i2t_R1=ret.get('image_to_text_R@1'), t2i_R1=ret.get('text_to_image_R@1'),
+                         chance_R1=h.get('chance', {}).get('R@1')))
+    return pd.DataFrame(rows)
+
+def arm_pivot(summary: pd.DataFrame,  # summary.csv
+              attribute: str = 'all',  # which attribute rows
+              digits: int = 1,  # decimals
+             ) -> pd.DataFrame:
+    "Arms × (direction, scale group): 'mean [low, high]' over seeds, pooled over modalities."
+    t = arm_table(summary, attribute)
+    f = lambda r: f"{r.accuracy:.{digits}f}" + ('' if np.isnan(r.ci_low) else f" [{r.ci_low:.{digits}f}, {r.ci_high:.{digits}f}]")
+    t = t.assign(cell=t.apply(f, axis=1), direction=t.direction.map({'image_to_text': 'image→text', 'text_to_image': 'text→image'}))
+    p = t.pivot(index='arm', columns=['direction', 'scale'], values='cell')
+    cols = [(d, s) for d in ('image→text', 'text→image') for s in ('coarse', 'mid', 'fine', 'all') if (d, s) in p.columns]
+    return p.reindex(index=[a for a in ARM_ORDER if a in p.index] + [a for a in p.index if a not in ARM_ORDER], columns=cols)

@@ -134,6 +134,8 @@ class DataConfig:
     synth_n: int = 1200  # MedSynth: samples generated when `--data synth`
     synth_image_size: int = 64  # MedSynth: side of generated images
     synth_difficulty: str = 'tiny'  # MedSynth difficulty preset: 'tiny', 'default' or 'hard'
+    resize: str = 'letterbox'  # geometry: 'letterbox' (pad to square: keeps the whole image) or 'crop' (centre crop)
+    range16: str = 'auto'  # 16-bit PNG/TIFF to [0, 1]: 'auto', 'full' or 'window' (see `medmoe.images`)
     synth_twins: bool = False  # MedSynth: batches of counterfactual twin pairs (hard negatives; see `medmoe.synth.twin`)
     synth_shuffle: bool = False  # MedSynth: shuffle training reports among images (the negative control)
 
@@ -152,6 +154,8 @@ class DataConfig:
         _positive(self.synth_n, f'{p}.synth_n')
         _positive(self.synth_image_size, f'{p}.synth_image_size')
         _one_of(self.synth_difficulty, ('tiny', 'default', 'hard'), f'{p}.synth_difficulty')
+        _one_of(self.resize, ('letterbox', 'crop'), f'{p}.resize')
+        _one_of(self.range16, ('auto', 'full', 'window'), f'{p}.range16')
 
 @dataclass
 class VisionConfig:

@@ -7,7 +7,7 @@ __all__ = ['SECTION_HEADERS', 'SECTIONS', 'FACTORS', 'split_sections', 'extract_
            'split_sentences', 'sample_sentences', 'CueHit', 'tag_hits', 'tag_scores', 'tag_report']
 
 # %% ../nbs/01b_reports.ipynb #49286055
-import bisect, math, random, re, string
+import bisect, html, math, random, re, string
 from typing import NamedTuple
 import numpy as np
 from .core import MODALITIES, UNKNOWN_MODALITY
@@ -64,6 +64,19 @@ def split_sections(text: str) -> list[tuple[str, str]]:
     return [(n, text[a:b].strip()) for n, a, b in _section_spans(text)]
 
 # %% ../nbs/01b_reports.ipynb #4efb5300
+def _words(s: str) -> str: return re.sub(r'\s+', ' ', s).strip()
+
+def _collapse_copies(bodies: list[str]) -> list[str]:
+    "Drop a body that repeats an earlier one, and cut from a body a pasted copy of an earlier one (3+ words)."
+    out = []
+    for b in bodies:
+        w = _words(b)
+        for prev in map(_words, out):
+            if prev.count(' ') >= 2 and prev in w: w = _words(w.replace(prev, ' ', 1)); b = w
+        if re.fullmatch(rf'(?:(?:{_ALTS})\s*[:.-]?\s*)*', w, re.I): continue    # only the copy's headers were left
+        if w not in map(_words, out): out.append(b)
+    return out
+
 def extract_sections(text: str,  # the raw report
                      sections: tuple | list | str = ('findings', 'impression'),  # sections to keep, in this order
                     ) -> str:
@@ -81,10 +94,22 @@ def extract_sections(text: str,  # the raw report
         found = True
         if body: parts[hit].append(body)
     if not found: return text.strip()
-    return '\n\n'.join(b for w in want for b in parts[w])
+    return '\n\n'.join(_collapse_copies([b for w in want for b in parts[w]]))
 
 # %% ../nbs/01b_reports.ipynb #83b831eb
 _DEID_RE = re.compile(r'\[\*\*.*?\*\*\]', re.S)
+_BLANK_RE = re.compile(r'\[\*\*.*?\*\*\]'                              # MIMIC-II/III
+                       r'|_{3,}'                                           # MIMIC-CXR
+                       r'|-?(?<![A-Za-z0-9])X{4,}(?![A-Za-z0-9])-?', re.S)  # IU X-ray
+_MASK = '\x00'  # stands in for the mask token while the text is tidied
+
+def _unescape(t: str) -> str:
+    "HTML entities decoded, also when escaped twice ('&amp;lt;')."
+    for _ in range(3):
+        u = html.unescape(t)
+        if u == t: break
+        t = u
+    return t
 _PARA_RE = re.compile(r'\n[ \t]*\n+|\n(?=[ \t]*\(?\d{1,2}[.)][ \t])')
 
 def _tidy(p: str) -> str:
@@ -97,17 +122,21 @@ def _tidy(p: str) -> str:
     p = re.sub(r'\b([a-z]{2,})\.([A-Z][a-z])', r'\1. \2', p)           # 'clear.Heart' -> 'clear. Heart'
     return re.sub(r'^(?:[\s,;:!?]|\.(?!\d))+', '', p).strip()          # leading debris, but not '.5 cm'
 
-def clean_report(text: str) -> str:
-    "Remove de-identification blanks and formatting debris; one line, single spaces, tidy punctuation."
-    t = _DEID_RE.sub(' ', _as_text(text)).replace('_', ' ').replace('\r\n', '\n').replace('\r', '\n')
+def clean_report(text: str,  # the report
+                 mask: str = '',  # the token that replaces each de-identification blank ('' removes them)
+                ) -> str:
+    "Remove (or mask) de-identification blanks, decode HTML entities, drop formatting debris; one tidy line."
+    t = _BLANK_RE.sub(f' {_MASK} ' if mask else ' ', _unescape(_as_text(text)))
+    t = t.replace('_', ' ').replace('\r\n', '\n').replace('\r', '\n')
     t = re.sub(r'[-=*~#]{3,}', ' ', t)
+    if mask: t = re.sub(rf'{_MASK}(?:[ \t]*{_MASK})+', _MASK, t)                # 'XXXX XXXX' is one blank
     out = []
     for p in _PARA_RE.split(t):
         p = _tidy(p)
         if not re.search(r'[A-Za-z0-9]', p): continue
         if p[-1] not in '.!?:': p = p.rstrip(',;- ') + '.'
         out.append(p)
-    return ' '.join(out)
+    return ' '.join(out).replace(_MASK, mask)
 
 # %% ../nbs/01b_reports.ipynb #1a6db2d3
 def _quote(text: str, n: int = 80) -> str:
@@ -116,9 +145,10 @@ def _quote(text: str, n: int = 80) -> str:
 def check_report(text: str,  # the report to check (e.g. `extract_sections`' output; cleaned here, which is idempotent)
                  item_id: str | None = None,  # the record's id, for the error message; None leaves naming to the caller
                  raw: str | None = None,  # the report as the source gave it, quoted in the error; None quotes `text`
+                 mask: str = '',  # `clean_report`'s mask token for de-identification blanks
                 ) -> str:
     "`clean_report(text)`; raise `ValueError` quoting the original report when the cleaned one is empty."
-    cleaned = clean_report(text)
+    cleaned = clean_report(text, mask)
     if not cleaned:
         orig = _as_text(text if raw is None else raw)
         who = '' if item_id is None else f'item {item_id!r}: '
@@ -252,6 +282,7 @@ _NEG_AFTER = re.compile(r'^\s*(?:(?:scan|study|exam(?:ination)?|imaging|images?)
 _GOVERNS_EVIDENCE = re.compile(r'^\s*(?:evidence|findings?|signs?|features?|appearances?|correlate|abnormalit(?:y|ies))\b', re.I)
 _REC_BEFORE = re.compile(r'\b(?:recommend\w*|consider\w*|suggest\w*|advis\w*|propos\w*|referr?\w* for|schedul\w*|'
                          r'(?:further|additional) (?:evaluation|assessment|characteri[sz]ation|imaging|work-?up) (?:with|by|using|via)|'
+                         r'(?:will|would|may|might|could|to) (?:likely |probably )?(?:require|need|necessitate)|'
                          r'should (?:undergo|have|be)|would (?:benefit|be helpful)|may (?:be )?(?:helpful|useful|obtained|considered)|'
                          r'(?:could|can) be (?:obtained|performed)|correlat\w* (?:with|by))\b(?:\W+\w+){0,8}?\W+$', re.I)
 _REC_AFTER = re.compile(r'^\W*(?:[\w-]+\W+){0,6}?(?:(?:is|are) (?:recommended|suggested|advised|warranted|needed|required|indicated|preferred)|'
@@ -259,7 +290,10 @@ _REC_AFTER = re.compile(r'^\W*(?:[\w-]+\W+){0,6}?(?:(?:is|are) (?:recommended|su
                         r'of value|beneficial|recommended)|(?:if|when|as) (?:clinically )?(?:indicated|warranted|appropriate|needed)|'
                         r'recommended|suggested|advised)\b', re.I)
 _CMP_BEFORE = re.compile(rf'(?:\bcompar\w*(?:\s+(?:with|to))?|\bprior|\bprevious(?:ly)?|\bearlier|\boutside|\bold|\bpreceding|\blast|'
-                         rf'\bsince|\b(?:seen|noted|demonstrated|identified|described|shown|visuali[sz]ed|detected|reported|evident)\s+(?:on|by|at|with))'
+                         rf'\bsince|\b(?:seen|noted|demonstrated|identified|described|shown|'
+                         rf'visuali[sz]ed|detected|reported|evident|present)'
+                         rf'\s+(?:on|by|at|with|in)|'
+                         rf'\b(?:the|on|from|of|since|to)\s+_{{2,}})'   # a blanked date: 'in the XXXX CT'
                          rf'\s+(?:{_MODS}\s+){{0,3}}$', re.I)
 _CMP_AFTER = re.compile(r'^\s*(?:[\w-]+\s+){0,3}?(?:from|dated|of|on|performed on|obtained on|done on)\s+(?:\d|_{2,}|\[\*\*|yesterday|'
                         r'last|earlier|(?:the )?(?:prior|previous|same) |(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)', re.I)
@@ -294,6 +328,7 @@ def _context(before: str, after: str, kind: str, section: str) -> tuple[float, s
 def tag_hits(text: str) -> list[CueHit]:
     "Every modality cue in `text`, in order, with its weight and context factor (overlapping cues of one modality count once)."
     text = _DEID_RE.sub('___', _as_text(text))
+    text = re.sub(r'(?<![A-Za-z0-9])X{4,}(?![A-Za-z0-9])', lambda m: '_' * len(m.group()), text)   # IU X-ray's blanks
     spans = _section_spans(text)
     section_at = lambda pos: next((n for n, a, b in spans if a <= pos < b), 'preamble')
     bounds = [(m.start(), m.end()) for m in _CLAUSE_END.finditer(text)]
@@ -319,8 +354,13 @@ def tag_scores(text: str) -> dict[str, float]:
 def tag_report(text: str,  # report or caption
                min_score: float = 1.5,  # the winner needs at least this much evidence ...
                ratio: float = 1.5,  # ... and this many times the runner-up's
+               strong: float = 2.0,  # a winner resting on one cue needs a technique cue or one this heavy
               ) -> int:
     "Modality index the report describes (0 X-ray ... 5 fundus), or -1 when no modality wins clearly."
-    ranked = sorted(tag_scores(text).items(), key=lambda kv: -kv[1])
+    hits = [h for h in tag_hits(text) if h.score > 0]
+    scores = {m: sum(h.score for h in hits if h.modality == m) for m in MODALITIES}
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     (best, s1), (_, s2) = ranked[0], ranked[1]
-    return MODALITIES.index(best) if s1 >= min_score and s1 >= ratio * s2 else UNKNOWN_MODALITY
+    won = [h for h in hits if h.modality == best]
+    one_weak = len(won) == 1 and won[0].weight < strong and won[0].kind != 'technique'   # a lone 'biopsy' is not enough
+    return MODALITIES.index(best) if s1 >= min_score and s1 >= ratio * s2 and not one_weak else UNKNOWN_MODALITY

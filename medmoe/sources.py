@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'ROCO_MODALITY_CUIS', 'CHEXPERT_5', 'IMAGE_SUFFIXES', 'SourceError', 'Skipped', 'RecordList',
            'manifest_format', 'read_manifest', 'split_records', 'save_split', 'load_split', 'ShardSet', 'write_shards',
-           'sample_record', 'WebDatasetRecords', 'webdataset_records', 'count_samples', 'mimic_cxr', 'iu_xray', 'roco',
-           'roco_v1', 'pmc_oa', 'chexpert_5x200', 'image_folder']
+           'sample_record', 'WebDatasetRecords', 'webdataset_records', 'count_samples', 'mimic_cxr', 'iu_xray',
+           'iu_xray_csv', 'r2gen', 'roco', 'roco_v1', 'pmc_oa', 'chexpert_5x200', 'image_folder']
 
 # %% ../nbs/01c_sources.ipynb #c5c9b659
 import bz2, dataclasses, difflib, gzip, hashlib, io, json, logging, lzma, math, random, re, tarfile
@@ -510,13 +510,22 @@ def mimic_cxr(root: str | Path, # the MIMIC-CXR-JPG folder (holding files/ and t
               metadata_csv: str = 'mimic-cxr-2.0.0-metadata.csv.gz', # view positions
               labels_csv: str | None = 'mimic-cxr-2.0.0-chexpert.csv.gz', # CheXpert labels → Record.labels (skipped if absent)
               views: tuple | None = ('PA', 'AP'), # ViewPosition values to keep; None keeps all
+              sections_csv: str | None = 'mimic_cxr_sectioned.csv', # section table in reports_root (or .gz), if there
               on_error: str = 'raise', # 'raise' or 'skip' studies without a readable report
              ) -> RecordList:
     "Records of MIMIC-CXR-JPG images with their studies' reports and the official split."
     root = Path(root); reports_root = Path(reports_root) if reports_root is not None else root
     split = _read_csv(_need(root/split_csv, 'MIMIC-CXR split table', _MIMIC_HINT), ('dicom_id', 'study_id', 'subject_id', 'split'))
     meta = _read_csv(_need(root/metadata_csv, 'MIMIC-CXR metadata table', _MIMIC_HINT), ('dicom_id', 'ViewPosition'))
-    _need(root/'files', 'MIMIC-CXR-JPG image folder', _MIMIC_HINT); _need(reports_root/'files', 'MIMIC-CXR report folder', _MIMIC_HINT)
+    tables = (reports_root/sections_csv, reports_root/f'{sections_csv}.gz') if sections_csv else ()
+    sec = next((p for p in tables if p.is_file()), None)
+    _need(root/'files', 'MIMIC-CXR-JPG image folder', _MIMIC_HINT)
+    if sec is None: _need(reports_root/'files', 'MIMIC-CXR report folder', _MIMIC_HINT)
+    else:   # MIMIC-CXR's create_section_files.py output, as MGCA reads it: study (s5...), impression, findings, ...
+        tab = _read_csv(sec, ('study', 'findings', 'impression'))
+        parts = lambda f, i: [f'{k}: {v.strip()}' for k, v in (('FINDINGS', f), ('IMPRESSION', i)) if v.strip()]
+        cols = tab[['study', 'findings', 'impression']].itertuples(index=False)
+        sectioned = {s.lstrip('s'): '\n'.join(parts(f, i)) for s, f, i in cols}
     labels = {}
     if labels_csv is not None and (root/labels_csv).exists():
         lab = _read_csv(root/labels_csv, ('study_id',))
@@ -529,6 +538,10 @@ def mimic_cxr(root: str | Path, # the MIMIC-CXR-JPG folder (holding files/ and t
         vp = view.get(d, '')
         if views is not None and vp not in views: continue
         rel = f'p{subj[:2]}/p{subj}/s{study}'
+        if study not in reports and sec is not None:
+            text = sectioned.get(study)
+            why = f'no report in {sec.name}' if text is None else f'no findings or impression in {sec.name}'
+            reports[study] = (text, why)
         if study not in reports:
             rp = reports_root/'files'/f'{rel}.txt'
             text = _report(rp) if rp.is_file() else None
@@ -552,6 +565,8 @@ def iu_xray(root: str | Path, # the folder holding ecgen-radiology/ and NLMCXR_p
            ) -> RecordList:
     "Records of the IU X-ray / OpenI collection: one per image, with its report's findings and impression."
     root = Path(root)
+    if not (root/reports_dir).is_dir() and (root/'indiana_reports.csv').is_file():    # the CSV release instead
+        return iu_xray_csv(root, check_images=check_images, on_error=on_error)
     xmls = sorted(_need(root/reports_dir, 'IU X-ray report folder', _IU_HINT).glob('*.xml'), key=_natural)
     if not xmls: raise FileNotFoundError(f'no IU X-ray reports (*.xml) in {root/reports_dir}. {_IU_HINT}')
     _need(root/images_dir, 'IU X-ray image folder', _IU_HINT)
@@ -564,7 +579,7 @@ def iu_xray(root: str | Path, # the folder holding ecgen-radiology/ and NLMCXR_p
         report = '\n'.join(f'{s}: {text[s]}' for s in ('FINDINGS', 'IMPRESSION') if text.get(s))
         images = [p.get('id') for p in doc.iter('parentImage') if p.get('id')]
         if not images: rows.note(x.name, 'no parentImage (a report without images)'); continue
-        if not report: rows.bad(x.name, 'no FINDINGS or IMPRESSION text'); continue
+        if not report: rows.note(x.name, 'no FINDINGS or IMPRESSION text'); continue   # 28 real reports: never an error
         mesh = [m.text.strip() for m in doc.iter('major') if m.text and m.text.strip()]
         for iid in images:
             img = root/images_dir/f'{iid}.png'
@@ -572,13 +587,91 @@ def iu_xray(root: str | Path, # the folder holding ecgen-radiology/ and NLMCXR_p
             rows.add(Record(iid, str(img), report, 0, {'mesh': mesh} if mesh else {}, None, dict(patient=uid, report=x.name, source='iu-xray')))
     return rows.done()
 
+# %% ../nbs/01c_sources.ipynb #b4c4e15e
+_IU_CSV_HINT = ('IU X-ray CSV release: https://www.kaggle.com/datasets/raddar/chest-xrays-indiana-university '
+                '(indiana_reports.csv, indiana_projections.csv, images/images_normalized/).')
+_IU_CSV_IMAGE_DIRS = ('images/images_normalized', 'images_normalized', 'images')
+
+def iu_xray_csv(root: str | Path, # the folder holding indiana_reports.csv and indiana_projections.csv
+                images_dir: str | None = None, # None: the first of images/images_normalized, images_normalized, images
+                check_images: bool = True, # a missing PNG is a row error
+                on_error: str = 'raise', # 'raise' or 'skip' missing images
+               ) -> RecordList:
+    "Records of IU X-ray's CSV release: one per image, with its report's findings and impression."
+    root = Path(root)
+    reps = _read_csv(_need(root/'indiana_reports.csv', 'IU X-ray report table', _IU_CSV_HINT),
+                     ('uid', 'findings', 'impression'))
+    projs = _read_csv(_need(root/'indiana_projections.csv', 'IU X-ray projection table', _IU_CSV_HINT),
+                      ('uid', 'filename'))
+    images_dir = images_dir or next((d for d in _IU_CSV_IMAGE_DIRS if (root/d).is_dir()), _IU_CSV_IMAGE_DIRS[0])
+    img_root = _need(root/images_dir, 'IU X-ray image folder', _IU_CSV_HINT)
+    files = {}
+    for p in projs.to_dict('records'): files.setdefault(p['uid'], []).append((p['filename'], p.get('projection', '')))
+    rows = _Rows(on_error, 'iu-xray')
+    for i, row in enumerate(reps.to_dict('records')):
+        where, uid = f"indiana_reports.csv row {i} (uid {row['uid']})", row['uid']
+        report = '\n'.join(f'{s.upper()}: {row[s].strip()}' for s in ('findings', 'impression') if row[s].strip())
+        if uid not in files: rows.note(where, 'no image in indiana_projections.csv (a report without images)'); continue
+        if not report: rows.note(where, 'no FINDINGS or IMPRESSION text'); continue
+        mesh = [m.strip() for m in row.get('MeSH', '').split(';') if m.strip()]
+        for fname, view in files[uid]:
+            img = img_root/fname
+            if check_images and not img.is_file():
+                rows.bad(f'{where}, image {fname}', f'image file not found: {img}')
+                continue
+            rows.add(Record(re.sub(r'(?:\.dcm)?\.png$', '', fname), str(img), report, 0, {'mesh': mesh} if mesh else {},
+                            None, dict(patient=f'CXR{uid}', view=view, source='iu-xray')))
+    return rows.done()
+
+# %% ../nbs/01c_sources.ipynb #ebb80fd7
+_R2GEN_HINT = 'R2Gen: https://github.com/zhjohnchan/R2Gen (data/iu_xray or data/mimic_cxr: annotation.json, images/).'
+
+def r2gen(root: str | Path, # the folder holding annotation.json and images/ (R2Gen's data/iu_xray or data/mimic_cxr)
+          annotation: str = 'annotation.json', # the annotation file
+          images_dir: str = 'images', # where `image_path` values resolve
+          check_images: bool = True, # a missing image is a row error
+          on_error: str = 'raise', # 'raise' or 'skip' bad entries and missing images
+         ) -> RecordList:
+    "Records of an R2Gen-style annotation.json (IU X-ray or MIMIC-CXR): one per image, with the split from the file."
+    root = Path(root); f = _need(root/annotation, 'R2Gen annotation file', _R2GEN_HINT)
+    try: ann = json.loads(f.read_text(encoding='utf-8'))
+    except json.JSONDecodeError as e: raise SourceError(f'{f}: invalid JSON ({e})') from e
+    if not isinstance(ann, dict):
+        raise SourceError(f'{f}: expected an object of splits (train, val, test), got {type(ann).__name__}')
+    img_root, rows = _need(root/images_dir, 'R2Gen image folder', _R2GEN_HINT), _Rows(on_error, f.name)
+    for key, entries in ann.items():
+        split = _SPLITS.get(str(key).lower())
+        if split is None or not isinstance(entries, list):
+            rows.bad(f'key {key!r}', 'not a split (train, val, test) holding a list')
+            continue
+        for i, e in enumerate(entries):
+            where = f'{key}[{i}]' + (f" ({e.get('id')})" if isinstance(e, dict) and e.get('id') else '')
+            if not isinstance(e, dict) or not isinstance(e.get('image_path'), list) or not e['image_path']:
+                rows.bad(where, 'no image_path list'); continue
+            if _missing(e.get('report')): rows.bad(where, 'empty report'); continue
+            patient = str(e.get('subject_id') or e.get('id') or where)
+            for p in e['image_path']:
+                img = img_root/p
+                if check_images and not img.is_file(): rows.bad(where, f'image file not found: {img}'); continue
+                rows.add(Record(str(Path(p).with_suffix('')), str(img), str(e['report']).strip(), 0, {}, split,
+                                dict(patient=patient, study=str(e.get('study_id') or e.get('id') or ''),
+                                     source='r2gen')))
+    return rows.done()
+
 # %% ../nbs/01c_sources.ipynb #edb663d9
-ROCO_MODALITY_CUIS = {'C1306645': 'xray', 'C0040405': 'ct', 'C0024485': 'mri', 'C0041618': 'ultrasound'}  # UMLS CUI → modality
+ROCO_MODALITY_CUIS = {  # UMLS CUI → modality
+    'C1306645': 'xray', 'C0040405': 'ct', 'C0024485': 'mri', 'C0041618': 'ultrasound',
+    'C0231881': 'mri',  # ROCO v1's MRI concept
+    'C0002978': 'xray',  # angiography: catheter angiograms are X-ray, unless a CT or MRI concept says CTA / MRA
+    'C0032743': None}  # PET: none of the six modalities, so a record carrying it gets none (-1)
+_ROCO_WEAK_CUIS = {'C0002978'}  # counts only when no other modality concept is there
 _ROCO_HINT = 'ROCOv2: Zenodo, linked from https://doi.org/10.1038/s41597-024-03496-6 ({split}_captions.csv, {split}_concepts*.csv and the {split}/ image folders).'
 
 def _roco_modality(cuis: Iterable[str]) -> int:
     "The modality the CUIs name when they name exactly one (`ROCO_MODALITY_CUIS`), else -1."
-    hit = {ROCO_MODALITY_CUIS[c.strip()] for c in cuis if c.strip() in ROCO_MODALITY_CUIS}
+    cs = {c.strip() for c in cuis} & ROCO_MODALITY_CUIS.keys()
+    if any(ROCO_MODALITY_CUIS[c] is None for c in cs): return UNKNOWN_MODALITY
+    hit = {ROCO_MODALITY_CUIS[c] for c in cs - _ROCO_WEAK_CUIS} or {ROCO_MODALITY_CUIS[c] for c in cs}
     return modality_index(hit.pop()) if len(hit) == 1 else UNKNOWN_MODALITY
 
 _ROCO1_SPLITS = {'train': 'train', 'valid': 'validation', 'test': 'test'}  # our split → ROCO's folder
@@ -660,19 +753,27 @@ _PMC_IMAGE_DIRS = ('images', 'caption_T060_filtered_top4_sep_v0_subfigures')
 
 def pmc_oa(root: str | Path, # the PMC-OA folder
            splits: tuple = ('train', 'valid', 'test'), # splits to read (each a {split}.jsonl)
+           release: str | None = None, # 'pmc_oa' or 'pmc_oa_beta': that file; None: the split files, else pmc_oa.jsonl
            images_dir: str | None = None, # image folder; None: the first of `images/`, `caption_T060_filtered_top4_sep_v0_subfigures/`
            on_error: str = 'raise', # 'raise' or 'skip' bad lines
           ) -> RecordList:
     "Records of PMC-OA: subfigures with their captions, one file per split."
     root = Path(root)
-    files = [(s, root/f'{s}.jsonl') for s in splits if (root/f'{s}.jsonl').is_file()]
-    if not files: raise FileNotFoundError(f"PMC-OA not found: looked for {[f'{s}.jsonl' for s in splits]} in {root}. {_PMC_HINT}")
+    if release not in (None, 'pmc_oa', 'pmc_oa_beta'):
+        raise ValueError(f"pmc_oa: release must be None, 'pmc_oa' or 'pmc_oa_beta', got {release!r}")
+    files = [] if release else [(s, root/f'{s}.jsonl') for s in splits if (root/f'{s}.jsonl').is_file()]
+    one = root/f"{release or 'pmc_oa'}.jsonl"     # the file as distributed: every record, no split
+    if not files and one.is_file(): files = [(None, one)]
+    if not files:
+        want = [f'{release}.jsonl'] if release else [f'{s}.jsonl' for s in splits] + ['pmc_oa.jsonl']
+        raise FileNotFoundError(f"PMC-OA not found: looked for {want} in {root}. {_PMC_HINT}")
     if images_dir is None: images_dir = next((d for d in _PMC_IMAGE_DIRS if (root/d).is_dir()), _PMC_IMAGE_DIRS[0])
     img_root = _need(root/images_dir, 'PMC-OA image folder', _PMC_HINT)
     rows = _Rows(on_error, 'pmc-oa')
     for split, f in files:
         part = _manifest_rows(f, dict(_MANIFEST_COLUMNS, report_col='caption', id_col='image'), img_root, on_error, False, None)
-        for r in part.records: rows.add(dataclasses.replace(r, split=split, meta={**r.meta, 'dataset': 'pmc-oa'}))
+        for r in part.records:
+            rows.add(dataclasses.replace(r, split=split or r.split, meta={**r.meta, 'dataset': 'pmc-oa'}))
         rows.skipped += [(f'{f.name} {w}', why) for w, why in part.skipped]
     return rows.done()
 
@@ -693,11 +794,13 @@ def chexpert_5x200(root: str | Path, # folder holding the CSV and CheXpert-v1.0/
     root = Path(root); img_root = Path(image_root) if image_root is not None else root
     f = _need(root/csv, 'CheXpert 5x200 list', _CHEXPERT_HINT)
     rows = _Rows(on_error, f.name)
+    small = not (img_root/'CheXpert-v1.0').is_dir() and (img_root/'CheXpert-v1.0-small').is_dir()   # downsampled copy
     for i, row in enumerate(_read_csv(f, ('Path',) + CHEXPERT_5).to_dict('records')):
         pos = [c for c in CHEXPERT_5 if _positive(row[c])]
         if len(pos) != 1: rows.bad(f'row {i}', f'needs exactly one positive among {list(CHEXPERT_5)}, found {pos}'); continue
         m = re.search(r'patient\d+', row['Path'])
-        rows.add(Record(row['Path'], str(img_root/row['Path']), pos[0], 0, {'class': pos[0]}, 'test',
+        rel = re.sub(r'^CheXpert-v1\.0/', 'CheXpert-v1.0-small/', row['Path']) if small else row['Path']
+        rows.add(Record(row['Path'], str(img_root/rel), pos[0], 0, {'class': pos[0]}, 'test',
                         dict(patient=m.group(0) if m else None, source='chexpert-5x200')))
     return rows.done()
 

@@ -476,6 +476,7 @@ def heldout_metrics(feats: dict,  # from `medmoe.probe.extract_features(model, d
                image_router_accuracy=routing_accuracy(feats['expert_idx'][:, 0], feats['modality'], cfg),
                chance={'R@1': 100 * dup / n, 'R@5': 100 * min(1, 5 * dup / n), 'R@10': 100 * min(1, 10 * dup / n), 'router': 1 / K})
     if report_expert is not None: res['router_accuracy'] = routing_accuracy(report_expert, feats['modality'], cfg)
+    res['no_router_target'] = int((router_targets(feats['modality'], cfg.moe) < 0).sum())  # unknown modality
     if labels is not None and n >= 5:
         lab = [labels[i] for i in feats['index'].tolist()]
         res['label_retrieval'] = precision_at_k(feats['img_emb'], feats['txt_emb'], lab, lab, ks=(1, 5))
@@ -678,8 +679,17 @@ def format_summary(m: dict) -> str:
         if K == 1:  # one expert: every target is expert 0, so the accuracy is 100% by construction
             lines.append(f"  {name}: one expert (K = 1), nothing to route"); continue
         acc = t[key]
+        mods = [k for k in acc if k != 'all']
+        if len(mods) < 2:  # one modality: a constant router scores 100% too, so the accuracy says nothing
+            held = f"one modality ({mods[0]})" if mods else "no item with a modality"
+            lines.append(f"  {name} accuracy not shown: the test split holds {held}, where a router that always picks "
+                         "one expert scores 100%")
+            continue
         lines.append(f"  {name} accuracy {100 * acc['all']:.1f}% (chance {100 * c['router']:.1f}%): " +
                      ', '.join(f"{k} {100 * v:.0f}%" for k, v in acc.items() if k != 'all'))
+    if 'no_router_target' in t:
+        n_none = t['no_router_target']
+        lines.append(f"  items without a router target (modality neither given nor tagged): {n_none} of {t['n']}")
     if 'skipped' in m:  # a training run (an `evaluate` result has no training part)
         sk = m['skipped']
         lines.append(f"  skipped items: train {sk['train']}, valid {sk['valid']}, test {sk.get('test', 0)}, manifest rows {sk.get('manifest', 0)};"
