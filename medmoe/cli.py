@@ -74,7 +74,15 @@ def cmd_train(args) -> dict:
     cfg = load_config(args.preset, args.config, args.set)
     ov = _train_overrides(args)
     if ov: cfg = cfg.replace(**ov)
+    fields = None
+    if args.shard_fields:
+        try: fields = json.loads(args.shard_fields)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"--shard-fields: not JSON ({e.msg} at char {e.pos}): {args.shard_fields!r}") from None
+        if not isinstance(fields, dict):
+            raise ValueError(f"--shard-fields: expected a JSON object, got {args.shard_fields!r}")
     return train(cfg, args.data, args.out, resume=args.resume, overwrite=args.overwrite, valid_data=args.valid_data,
+                 test_data=args.test_data, samples_per_epoch=args.samples_per_epoch, shard_fields=fields,
                  early_stop=args.early_stop, stop_after=args.stop_after, wandb=args.wandb, progress=not args.quiet)
 
 # %% ../nbs/11_cli.ipynb #dffea162
@@ -148,6 +156,12 @@ def _add_train_parser(sub):
     _add_config_args(p)
     p.add_argument('--data', default='synth', help="'synth', a manifest (.csv/.tsv/.jsonl/.parquet), a directory with manifest.csv, or .tar shards")
     p.add_argument('--valid-data', default=None, help='validation shards (when --data is shards)')
+    p.add_argument('--test-data', default=None,
+                   help='held-out test shards (when --data is shards; without them the validation shards are scored)')
+    p.add_argument('--samples-per-epoch', type=int, default=None, metavar='N',
+                   help='training samples per epoch of shard data (default: count them)')
+    p.add_argument('--shard-fields', default=None, metavar='JSON',
+                   help='shard members -> fields, e.g. \'{"labels": {"class": "cls"}}\' (ShardFields)')
     p.add_argument('--out', default='runs/medmoe', help='output directory')
     p.add_argument('--epochs', type=int, default=None); p.add_argument('--bs', type=int, default=None, help='batch size per process')
     p.add_argument('--lr', type=float, default=None); p.add_argument('--seed', type=int, default=None)

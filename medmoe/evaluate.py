@@ -102,7 +102,7 @@ def eval_retrieval(model: MedMoE, records: list, bs: int | None = None,
     "Held-out image↔text retrieval and router accuracy of the test split (with chance levels), optionally re-ranked and label-level."
     from medmoe.loaders import get_test_dl
     from medmoe.probe import extract_features
-    from medmoe.train import heldout_metrics, report_experts, item_labels
+    from medmoe.train import heldout_metrics, report_experts, item_labels, read_texts
     from medmoe.retrieval import retrieval_metrics, precision_at_k
     if rerank_top and precision_label is not None and max(precision_ks) > rerank_top:
         raise ValueError(f"Precision@{max(precision_ks)} after re-ranking needs rerank_top >= {max(precision_ks)}, got {rerank_top}")
@@ -112,10 +112,10 @@ def eval_retrieval(model: MedMoE, records: list, bs: int | None = None,
     local = rerank_top > 0
     f = extract_features(model, dl, text=True, regions=local, words=local, autocast=_autocast_of(precision))
     items = [dl.dataset.records[i] for i in f['index'].tolist()]
-    res = heldout_metrics(f, [r.report for r in dl.dataset.records], model.cfg, report_experts(model, f['txt_emb']),
-                          item_labels(dl.dataset.records))
+    read = read_texts([r.report for r in dl.dataset.records], model.cfg, model.tokenizer)   # as the model reads it
+    res = heldout_metrics(f, read, model.cfg, report_experts(model, f['txt_emb']), item_labels(dl.dataset.records))
     res['skipped'] = len(f['skipped'])
-    groups = pd.factorize(pd.Series([r.report for r in items]))[0]          # the same report text = the same match
+    groups = pd.factorize(pd.Series([read[i] for i in f['index'].tolist()]))[0]   # the same model input: one match
     lf = local_scorer(model, f) if local else None
     i2t = (lambda qi, cand: lf(qi[:, None].expand_as(cand), cand)) if local else None
     if local:
@@ -254,6 +254,7 @@ def evaluate(ckpt: str | Path,  # save_pretrained folder or `medmoe train` run f
                                     label if precision_at_k else None, precision_at_k or (1, 5, 10))
         elif t == 'zeroshot':
             tables[t] = eval_zeroshot(model, recs, label, prompts, n_boot=n_boot, bs=bs, on_error=on_err, precision=precision); res[t] = tables[t]
+            res['zeroshot_per_class'] = tables[t].attrs['per_class']   # support, accuracy, AUC of each class
         elif t == 'probe':
             p = eval_probe(model, recs, label, fractions, seeds, bs=bs, on_error=on_err, precision=precision)
             tables[t] = p.summary; tables['probe_runs'] = p.runs
@@ -270,6 +271,7 @@ def evaluate(ckpt: str | Path,  # save_pretrained folder or `medmoe train` run f
         if verbose:
             print(f"{t}: done in {time.time() - t1:.0f} s")
             if t in ('zeroshot', 'probe'): print(tables[t].round(2).to_string())
+            if t == 'zeroshot': print('per class:\n' + res['zeroshot_per_class'].round(2).to_string())
     from medmoe.train import _versions
     settings = dict(n_boot=n_boot, fractions=list(fractions), seeds=list(seeds), bs=bs, on_error=on_err, precision=precision,
                     rerank_top=rerank_top, rerank_weight=rerank_weight, precision_at_k=list(precision_at_k), prompts=prompts)

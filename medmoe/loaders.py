@@ -301,7 +301,10 @@ def get_stream_dataloaders(train, # a `WebDatasetRecords`, a `ShardSet` or shard
                           ) -> DataLoaders:
     "fastai `DataLoaders` streaming from webdataset shards (see the notes above on epochs and length)."
     bs, nw, seed = _settings(cfg, bs, num_workers, seed)
-    as_stream = lambda s, shuffle: s if isinstance(s, WebDatasetRecords) else WebDatasetRecords(s, shuffle=shuffle, seed=seed)
+    policy = on_error or cfg.data.on_error  # a shard cut short: the stream raises or skips it, as the loaders do
+    def as_stream(s, shuffle):
+        if isinstance(s, WebDatasetRecords): return s
+        return WebDatasetRecords(s, shuffle=shuffle, seed=seed, on_error=policy)
     dev, col = _device(device), _collator(cfg, tokenizer)
     return DataLoaders(_loader(StreamDataset(as_stream(train, 1000), cfg.data, True, on_error, seed), col, bs, False, True, nw, dev, seed),
                        _loader(StreamDataset(as_stream(valid, 0), cfg.data, False, on_error, seed), col, bs, False, False, nw, dev, seed), device=dev)

@@ -14,7 +14,7 @@ import torch
 from .sources import CHEXPERT_5, chexpert_5x200, image_folder, _CHEXPERT_HINT
 from .probe import eval_loader, extract_features, linear_probe
 from .zeroshot import (bootstrap_metrics, class_index, class_prompts, class_word_features, local_class_scores,
-                             zero_shot_classifier, zero_shot_probs)
+                             zero_shot_classifier, zero_shot_probs, per_class_metrics, prompt_texts)
 
 _log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def zero_shot_scores(model, # the model (`encode_reports` for the prompts)
                      local_weight: float = 0.0, # weight of GLoRIA's local score (needs feats['regions'])
                      cfg=None,
                     ) -> pd.DataFrame:
-    "Zero-shot accuracy, balanced accuracy, macro AUC, macro F1 (%) of the test items, with bootstrap CIs."
+    "Zero-shot accuracy, balanced accuracy, macro AUC, macro F1 (%) on the test items with CIs; per class in `.attrs`."
     cfg = cfg if cfg is not None else model.cfg
     f = _take(feats, feats['split'] == 'test')
     if not len(f['y']): raise ValueError("no test items to score")
@@ -165,7 +165,9 @@ def zero_shot_scores(model, # the model (`encode_reports` for the prompts)
         local = local_class_scores(f['regions'], cw['words'], cw['word_mask'], cw['text_class'], len(cw['classes']),
                                    temp1=cfg.loss.temp1, temp2=cfg.loss.temp2)
     probs = zero_shot_probs(f['img_emb'], W, _logit_scale(model, cfg), local, local_weight)
-    return bootstrap_metrics(f['y'], probs.numpy(), n_boot=n_boot, seed=seed)
+    out = bootstrap_metrics(f['y'], probs.numpy(), n_boot=n_boot, seed=seed)
+    out.attrs['per_class'] = per_class_metrics(f['y'], probs.numpy(), list(prompt_texts(prompts)))
+    return out
 
 def probe_scores(feats: dict, # `dataset_features` output over train (valid) and test
                  fractions: Sequence[float] = PROBE_FRACTIONS, # label fractions

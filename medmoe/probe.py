@@ -151,7 +151,7 @@ def fit_probe(x, # [N, D] training features
 @dataclass
 class ProbeResult:
     "Per-run results and their summary over seeds."
-    runs: pd.DataFrame  # one row per (fraction, seed): n_train, C, C_from, accuracy, auc, ...
+    runs: pd.DataFrame  # one row per (fraction, seed): n_train, label_fraction, n_valid, C, C_from, accuracy, auc, ...
     summary: pd.DataFrame  # per fraction: mean and std over seeds of each metric
 
     def __repr__(self): return f"ProbeResult({len(self.runs)} runs)\n{self.table()}"
@@ -186,6 +186,7 @@ def linear_probe(train_x, # [N, D] frozen training features
                  valid_pct: float = 0.2, # share of a subset held out for choosing C when no valid set is given
                  max_iter: int = 5000, # lbfgs iterations
                  classes_: Sequence | None = None, # every class of the dataset (each must have training samples); None = those in train_y
+                 valid_at_fraction: bool = False, # choose C on the validation set subsampled at the run's fraction
                 ) -> ProbeResult:
     "Seeded, stratified linear probes at each label fraction: accuracy and AUC (%) per run and mean ± std."
     train_x, test_x = np.asarray(train_x, np.float64), np.asarray(test_x, np.float64)
@@ -209,19 +210,25 @@ def linear_probe(train_x, # [N, D] frozen training features
         for seed in seeds:
             sub = stratified_subset(train_y, frac, seed)
             xs, ys = train_x[sub], train_y[sub]
-            if valid_x is not None: m, C, how = fit_probe(xs, ys, valid_x, valid_y, Cs, max_iter=max_iter)
+            if valid_x is not None:
+                vsub = stratified_subset(valid_y, frac, seed) if valid_at_fraction else np.arange(len(valid_y))
+                vx, vy = np.asarray(valid_x)[vsub], np.asarray(valid_y)[vsub]
+                m, C, how = fit_probe(xs, ys, vx, vy, Cs, max_iter=max_iter)
+                n_valid = len(vsub)
             else:
                 split = _carve(ys, valid_pct, seed)
-                if split is None: m, C, how = fit_probe(xs, ys, max_iter=max_iter)
+                if split is None: (m, C, how), n_valid = fit_probe(xs, ys, max_iter=max_iter), 0
                 else:
                     tr, va = split
                     _, C, how = fit_probe(xs[tr], ys[tr], xs[va], ys[va], Cs, max_iter=max_iter)
-                    m, *_ = fit_probe(xs, ys, C_default=C, max_iter=max_iter); how = 'carved'
+                    m, *_ = fit_probe(xs, ys, C_default=C, max_iter=max_iter); how, n_valid = 'carved', len(va)
             proba = np.zeros((len(test_x), len(classes)))
             proba[:, np.searchsorted(classes, m.classes_)] = m.predict_proba(test_x)
             met = classification_metrics(np.searchsorted(classes, test_y), proba)
-            rows.append(dict(fraction=frac, seed=seed, n_train=len(sub), C=C, C_from=how,
+            rows.append(dict(fraction=frac, seed=seed, n_train=len(sub), label_fraction=len(sub) / len(train_y),
+                             n_valid=n_valid, C=C, C_from=how,
                              accuracy=met['accuracy'], auc=met['auc'], balanced_accuracy=met['balanced_accuracy'], f1=met['f1']))
     runs = pd.DataFrame(rows)
-    summary = runs.groupby('fraction')[['accuracy', 'auc', 'balanced_accuracy', 'f1', 'n_train']].agg(['mean', 'std'])
+    cols = ['accuracy', 'auc', 'balanced_accuracy', 'f1', 'n_train', 'label_fraction', 'n_valid']
+    summary = runs.groupby('fraction')[cols].agg(['mean', 'std'])
     return ProbeResult(runs, summary)

@@ -12,7 +12,7 @@ from .losses import local_block_scores
 
 # %% auto #0
 __all__ = ['as_float_tensor', 'l2_normalize', 'block_rows', 'chunked_topk', 'relevance_fn', 'retrieval_ranks', 'rank_metrics',
-           'retrieval_metrics', 'local_pair_fn', 'rerank_topk', 'precision_at_k']
+           'retrieval_metrics', 'chance_levels', 'local_pair_fn', 'rerank_topk', 'precision_at_k']
 
 # %% ../nbs/09a_retrieval.ipynb #a1017e8c
 def as_float_tensor(x, name: str = 'x') -> torch.Tensor:
@@ -212,6 +212,22 @@ def retrieval_metrics(img_emb, # [N, D] image embeddings
         t2i_fn = lambda qi, cand: local_fn(cand, qi[:, None].expand_as(cand))
     out = rank_metrics(retrieval_ranks(img, txt, img_groups, txt_groups, rerank_fn=i2t_fn, **kw), ks, 'image_to_text_')
     out.update(rank_metrics(retrieval_ranks(txt, img, txt_groups, img_groups, rerank_fn=t2i_fn, **kw), ks, 'text_to_image_'))
+    return out
+
+# %% ../nbs/09a_retrieval.ipynb #cd9e633c
+def chance_levels(query_groups, # [Q] group id of each query
+                  key_groups=None, # [N] group id of each key (default: the query groups: a paired split)
+                  ks: Sequence[int] = (1, 5, 10), # the K of Recall@K
+                 ) -> dict:
+    "Expected Recall@K (%) of a random ranking: the mean over queries of 1 - C(n-g, K)/C(n, K), g = its relevant keys."
+    kg = pd.Series(np.asarray(query_groups if key_groups is None else key_groups).tolist())
+    size, n = kg.value_counts(), len(kg)
+    g = np.array([size.get(q, 0) for q in np.asarray(query_groups).tolist()], dtype=float)
+    out = {}
+    for k in ks:
+        miss = np.ones_like(g)  # P(no relevant key in a random top k) = prod_j (n - g - j) / (n - j)
+        for j in range(min(k, n)): miss *= np.clip(n - g - j, 0, None) / (n - j)
+        out[f'R@{k}'] = float(100 * (1 - miss).mean())
     return out
 
 # %% ../nbs/09a_retrieval.ipynb #c7db05ca

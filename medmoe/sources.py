@@ -5,11 +5,12 @@
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'ROCO_MODALITY_CUIS', 'CHEXPERT_5', 'IMAGE_SUFFIXES', 'SourceError', 'Skipped', 'RecordList',
            'manifest_format', 'read_manifest', 'split_records', 'save_split', 'load_split', 'ShardSet', 'write_shards',
-           'sample_record', 'WebDatasetRecords', 'webdataset_records', 'count_samples', 'mimic_cxr', 'iu_xray',
-           'iu_xray_csv', 'r2gen', 'roco', 'roco_v1', 'pmc_oa', 'chexpert_5x200', 'image_folder']
+           'ShardFields', 'sample_record', 'WebDatasetRecords', 'webdataset_records', 'SampleCount', 'count_samples',
+           'mimic_cxr', 'iu_xray', 'iu_xray_csv', 'r2gen', 'roco', 'roco_v1', 'pmc_oa', 'chexpert_5x200',
+           'image_folder']
 
 # %% ../nbs/01c_sources.ipynb #c5c9b659
-import bz2, dataclasses, difflib, gzip, hashlib, io, json, logging, lzma, math, random, re, tarfile
+import bz2, dataclasses, difflib, gzip, hashlib, io, json, logging, lzma, math, random, re, tarfile, zlib
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import pandas as pd
 import torch
 import webdataset as wds
 from PIL import Image
+from webdataset.gopen import Pipe
 from .core import MODALITIES, MODALITY_NAMES, UNKNOWN_MODALITY, Record, modality_index
 from .images import EncodedImage, load_image
 
@@ -382,50 +384,205 @@ def write_shards(records: Iterable, # the records to pack
     if rows.skipped: _log.warning('write_shards %s: %d records skipped: %s', pattern, len(rows.skipped), _reasons(rows.skipped))
     return ShardSet(paths, _brace(pattern, n_shards), n, rows.skipped)
 
+# %% ../nbs/01c_sources.ipynb #c4c00ba0
+@dataclass(frozen=True)
+class ShardFields:
+    "Which shard members fill which `Record` fields: each source is a member `'EXT'` or a `.json` key `'json:KEY'`."
+    text: tuple = ('txt', 'text', 'caption')  # the report: the first of these members present
+    image: tuple = IMAGE_EXTS  # the image: the first of these members present
+    modality: tuple = ('cls', 'json:modality')  # the modality (index or name): every source present must agree
+    labels: dict = dataclasses.field(default_factory=dict)  # label name -> source, added to the `.json`'s `labels`
+    id: str = 'json:id'  # the record id (the sample key when absent)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> 'ShardFields':
+        "From a JSON-like dict (e.g. `--shard-fields`); unknown keys are an error naming them."
+        unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
+        known = [f.name for f in dataclasses.fields(cls)]
+        if unknown: raise ValueError(f'shard fields: unknown keys {sorted(unknown)}; known: {known}')
+        return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()})
+
+def _take(sample: dict, info: dict, src: str):
+    "The value a source names in a sample (None when absent): member bytes decoded as text, or a `.json` value."
+    if src.startswith('json:'): return info.get(src[5:])
+    if src not in sample: return None
+    try: return sample[src].decode('utf-8').strip()
+    except UnicodeDecodeError as e: raise _CellError(f'not UTF-8 ({e})') from None
+
+# %% ../nbs/01c_sources.ipynb #f77f3e78
+def _unpacker(head: bytes) -> Callable[[bytes], bytes]:
+    "Incremental decompression for the walk, from a shard's first bytes (webdataset reads gzip, bzip2 and xz tars too)."
+    if head[:2] == b'\x1f\x8b': d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif head[:3] == b'BZh': d = bz2.BZ2Decompressor()
+    elif head[:6] == b'\xfd7zXZ\x00': d = lzma.LZMADecompressor()
+    else: return lambda b: b
+    return lambda b: d.decompress(b) if b and not d.eof else b''
+
+class _CheckedTar:
+    "A read stream walking the tar blocks passing through it, to tell where a tar is cut (`tarfile` sees no cut)."
+    def __init__(self, raw, url: str):
+        self.raw, self.url, self.head = raw, url, b''
+        self.pos, self.header_at = 0, 0  # bytes seen; where the next header starts
+        self.member, self.last = None, 'the start'  # (offset, label, size) of the last header; the last member's name
+        self.ended, self.eof, self.bad = False, False, None  # end-of-archive block seen; source read out; bad header
+        self.unpack = None  # bytes -> tar bytes (decompressing a .tar.gz / .bz2 / .xz shard)
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        if not data and n != 0: self.eof = True
+        if self.unpack is None: self.unpack = _unpacker(data)  # the first bytes say whether the shard is compressed
+        self._walk(self.unpack(data))
+        return data
+
+    def _walk(self, data: bytes):
+        i = 0
+        while i < len(data) and not (self.ended or self.bad):
+            if self.pos + i < self.header_at:  # inside a member's data (and its padding): jump over it
+                i = min(len(data), self.header_at - self.pos); continue
+            take = data[i:i + 512 - len(self.head)]
+            self.head, i = self.head + take, i + len(take)
+            if len(self.head) < 512: break
+            h, self.head = self.head, b''
+            if not any(h): self.ended = True; break  # a zero block: the end of the archive
+            try:
+                size_field = h[124:136]
+                big = size_field[0] & 0x80  # base-256 sizes (members over 8 GiB)
+                size = int.from_bytes(size_field[1:], 'big') if big else int(size_field.strip(b'\0 ') or b'0', 8)
+                ok = int(h[148:156].strip(b'\0 ') or b'0', 8) in tarfile.calc_chksums(h)
+            except ValueError: ok = False
+            if not ok: self.bad = f'invalid member header at byte {self.header_at} (after {self.last!r})'; break
+            if h[156:157] in (b'x', b'g', b'L', b'K'): label = f'the extended header after {self.last!r}'  # pax, GNU
+            else: label = self.last = h[:100].split(b'\0')[0].decode('utf-8', 'replace')
+            self.member = (self.header_at, label, size)
+            self.header_at += 512 + -(-size // 512) * 512
+        self.pos += len(data)
+
+    def problem(self) -> str | None:
+        "Why the archive is not whole (None once its end-of-archive block is seen); final when the stream is read out."
+        if self.bad: return self.bad
+        if self.ended or not self.eof: return None
+        if self.head: return f'cut inside the member header at byte {self.header_at}'
+        if self.member and self.pos < self.header_at:
+            at, label, size = self.member
+            if self.pos < at + 512 + size:
+                return f'cut inside the data of {label!r} ({self.pos - at - 512} of {size} bytes)'
+            return f'cut in the padding after {label!r}'
+        return f'cut at byte {self.pos}: no end-of-archive block after {self.last!r}'
+
+    def finish(self) -> str | None:
+        "Read the rest through the walk, close the source: why the shard was not read whole (a failed command first)."
+        try:
+            while not (self.ended or self.bad or self.eof): self.read(1 << 16)
+            self.raw.close()  # webdataset's pipes check the command's exit status here
+        except Exception as e: return _pipe_failure(self.raw) or _read_error(e)
+        return _pipe_failure(self.raw) or self.problem()
+
+_CURL_EXIT = {6: 'cannot resolve the host', 7: 'cannot connect to the server', 22: 'the server answered an HTTP error',
+              28: 'timed out', 35: 'TLS handshake failed', 56: 'the connection broke'}  # curl's exit codes
+
+def _pipe_failure(raw) -> str | None:
+    "Why a webdataset `Pipe` (a `pipe:` command, or curl for a URL) failed, from its exit status; None if it did not."
+    if not isinstance(raw, Pipe) or raw.status is None or raw.status in raw.ignore_status: return None
+    cmd = raw.args[0][0]
+    cmd = ' '.join(map(str, cmd)) if isinstance(cmd, (list, tuple)) else str(cmd)
+    curl = f' (curl: {_CURL_EXIT.get(raw.status, "error")}; no network?)' if cmd.startswith('curl ') else ''
+    return f'command `{cmd}` exited with status {raw.status}{curl}'
+
+def _read_error(e: Exception) -> str:
+    "A short reason for an error raised while reading a shard."
+    return f"{type(e).__name__}: {str(e.args[0] if e.args else e).split(' @ ')[0]}"
+
+@dataclass(frozen=True)
+class _ShardEnd:
+    n: int  # samples the shard gave
+    problem: str | None  # why it was not read whole, or None
+
+def _read_shard(url: str) -> Iterator:
+    "Raw samples of one shard, opened by webdataset's own opener (paths, `pipe:`, URLs), then a `_ShardEnd`."
+    try: tar = _CheckedTar(wds.gopen(url), url)
+    except Exception as e: yield _ShardEnd(0, _read_error(e)); return
+    errors = []
+    def stop(e): errors.append(e); return False  # webdataset: stop reading this shard
+    files = wds.tariterators.tar_file_expander(iter([dict(url=url, stream=tar)]), handler=stop)
+    pending, n = None, 0
+    for s in wds.tariterators.group_by_keys(files, handler=stop):
+        if pending is not None: n += 1; yield pending  # a later sample began: this one's members were all read
+        pending = s
+    cut = tar.finish()  # the last sample is whole only if the archive is: a cut or an error may have completed it
+    failed = _pipe_failure(tar.raw)  # a failed command explains everything after it
+    problem = failed or '; '.join(p for p in (_read_error(errors[0]) if errors else None, cut) if p) or None
+    if pending is not None and problem is None: n += 1; yield pending
+    yield _ShardEnd(n, problem)
+
 # %% ../nbs/01c_sources.ipynb #b8bbfcd9
 def _expand_urls(urls) -> list[str]:
     if isinstance(urls, ShardSet): out = [str(p) for p in urls.paths]
     elif isinstance(urls, (str, Path)): out = wds.shardlists.expand_urls(str(urls))
     else: out = [u for x in urls for u in wds.shardlists.expand_urls(str(x))]
     if not out: raise ValueError(f'no shards in {urls!r}')
-    missing = [u for u in out if '://' not in u and not u.startswith('pipe:') and not Path(u).is_file()]
+    local = [u for u in out if ':' not in u.split('/')[0]]  # pipes and URLs are checked when opened
+    missing = [u for u in local if not Path(u).is_file()]
     if missing: raise FileNotFoundError(f'{len(missing)} of {len(out)} shards not found, e.g. {missing[0]}')
     return out
 
-def sample_record(sample: dict) -> Record:
-    "The `Record` of one webdataset sample (a dict of member bytes keyed by extension)."
+def sample_record(sample: dict, # a webdataset sample: member bytes keyed by extension, plus `__key__` and `__url__`
+                  fields: ShardFields | None = None, # which members hold what; None = `ShardFields()`
+                 ) -> Record:
+    "The `Record` of one webdataset sample; a member that cannot be read as its field is a `SourceError` naming it."
+    f = fields or ShardFields()
     key, url = sample.get('__key__', '?'), sample.get('__url__', '?')
     where = f'sample {key!r} in {Path(str(url)).name}'
-    fields = sorted(k for k in sample if not k.startswith('__'))
-    ext = next((e for e in IMAGE_EXTS if e in sample), None)
-    if ext is None: raise SourceError(f'{where}: no image (fields {fields}; expected one of {list(IMAGE_EXTS)})')
-    if 'txt' not in sample: raise SourceError(f'{where}: no txt (fields {fields})')
-    try: report = sample['txt'].decode('utf-8').strip()
-    except UnicodeDecodeError as e: raise SourceError(f'{where}: txt is not UTF-8 ({e})') from None
+    members = sorted(k for k in sample if not k.startswith('__'))
+    ext = next((e for e in f.image if e in sample), None)
+    if ext is None: raise SourceError(f'{where}: no image (fields {members}; expected one of {list(f.image)})')
+    text = next((e for e in f.text if e in sample), None)
+    if text is None:
+        nor = f"; nor {', '.join(f.text[1:])}" if f.text[1:] else ''
+        raise SourceError(f"{where}: no {f.text[0]} (fields {members}){nor}")
+    try: report = sample[text].decode('utf-8').strip()
+    except UnicodeDecodeError as e: raise SourceError(f'{where}: {text} is not UTF-8 ({e})') from None
     if not report: raise SourceError(f'{where}: empty report')
-    modality = UNKNOWN_MODALITY
-    if 'cls' in sample:
-        try: modality = _as_modality(sample['cls'].decode('ascii', 'replace').strip())
-        except _CellError as e: raise SourceError(f'{where}: cls: {e}') from None
     info = {}
     if 'json' in sample:
         try: info = json.loads(sample['json'])
         except (json.JSONDecodeError, UnicodeDecodeError) as e: raise SourceError(f'{where}: json: {e}') from None
+        if not isinstance(info, dict):
+            raise SourceError(f'{where}: json: expected an object, got {type(info).__name__}')
+        for k in ('labels', 'meta'):
+            if info.get(k) is not None and not isinstance(info[k], dict):
+                raise SourceError(f'{where}: json: {k!r} must be an object, got {type(info[k]).__name__}')
+    seen = {}  # modality source -> index
+    for src in f.modality:
+        try:
+            v = _take(sample, info, src)
+            if not _missing(v): seen[src] = _as_modality(v)
+        except _CellError as e: raise SourceError(f'{where}: {src}: {e}') from None
+    if len(set(seen.values())) > 1:
+        said = ', '.join(f'{s} = {MODALITIES[m]}' for s, m in seen.items())
+        raise SourceError(f'{where}: modality sources disagree: {said}')
+    labels = dict(info.get('labels') or {})
+    for name, src in f.labels.items():
+        try: v = _take(sample, info, src)
+        except _CellError as e: raise SourceError(f'{where}: {src}: {e}') from None
+        if v is not None: labels[name] = v
+    rid = info.get(f.id[5:]) if f.id.startswith('json:') else _take(sample, info, f.id)
     meta = dict(info.get('meta') or {}, shard=str(url), key=key)
-    return Record(str(info.get('id', key)), EncodedImage(sample[ext], ext, f'{Path(str(url)).name}:{key}.{ext}'), report,
-                  modality, dict(info.get('labels') or {}), info.get('split'), meta)
+    image = EncodedImage(sample[ext], ext, f'{Path(str(url)).name}:{key}.{ext}')
+    modality = next(iter(seen.values()), UNKNOWN_MODALITY)
+    return Record(str(key if _missing(rid) else rid), image, report, modality, labels, info.get('split'), meta)
 
 class WebDatasetRecords(torch.utils.data.IterableDataset):
     "A stream of `Record`s from webdataset shards: shuffled per epoch, split across nodes and workers."
-    def __init__(self, urls, # brace pattern(s), list of paths/URLs, or a `ShardSet`
+    def __init__(self, urls, # brace pattern(s), list of paths/URLs/`pipe:` commands, or a `ShardSet`
                  shuffle: int = 1000, # sample shuffle buffer (0 = no shuffling of shards or samples)
                  seed: int = 0, # base seed of both shuffles
                  on_error: str = 'raise', # 'raise', or 'skip' (bad samples become `Skipped` items)
                  length: int | None = None, # samples per epoch over all nodes, if known (for `len`)
-                 split_by_node: bool = True): # give each distributed rank its own shards
+                 split_by_node: bool = True, # give each distributed rank its own shards
+                 fields: ShardFields | None = None): # which members hold what; None = `ShardFields()`
         _check_on_error(on_error)
         self.urls, self.shuffle, self.seed, self.on_error = _expand_urls(urls), shuffle, seed, on_error
-        self.length, self.split_by_node, self.epoch = length, split_by_node, 0
+        self.length, self.split_by_node, self.epoch, self.fields = length, split_by_node, 0, fields or ShardFields()
         if length is None and isinstance(urls, ShardSet): self.length = urls.n_samples
 
     def set_epoch(self, epoch: int): self.epoch = epoch
@@ -446,15 +603,11 @@ class WebDatasetRecords(torch.utils.data.IterableDataset):
     def _samples(self) -> Iterator:
         "Raw samples of this node's and worker's shards; a shard that cannot be read to its end gives one `Skipped` (or raises)."
         for url in self.shards():
-            errors, n = [], 0
-            def stop(e): errors.append(e); return False  # webdataset: stop reading this shard
-            for s in wds.tariterators.tarfile_samples(iter([dict(url=url)]), handler=stop):
-                if errors: break  # a sample completed only by the error: its members are cut short
-                n += 1; yield s
-            if errors:
-                e = errors[0]; msg = str(e.args[0] if e.args else e).split(' @ ')[0]
-                reason = f'unreadable shard after {n} sample{"" if n == 1 else "s"} ({type(e).__name__}: {msg})'
-                if self.on_error == 'raise': raise SourceError(f'{url}: {reason}') from e
+            for s in _read_shard(url):
+                if not isinstance(s, _ShardEnd): yield s; continue
+                if s.problem is None: continue
+                reason = f'unreadable shard after {s.n} sample{"" if s.n == 1 else "s"} ({s.problem})'
+                if self.on_error == 'raise': raise SourceError(f'{url}: {reason}')
                 yield Skipped(url, reason)
 
     def __iter__(self) -> Iterator:
@@ -465,26 +618,39 @@ class WebDatasetRecords(torch.utils.data.IterableDataset):
             samples = wds.shuffle(self.shuffle, initial=min(self.shuffle, 100), rng=rng)(samples)
         for s in samples:
             if isinstance(s, Skipped): yield s; continue
-            try: yield sample_record(s)
+            try: yield sample_record(s, self.fields)
             except SourceError as e:
                 if self.on_error == 'raise': raise
                 yield Skipped(str(s.get('__key__', '?')), str(e))
 
 def webdataset_records(urls, shuffle: int = 1000, seed: int = 0, on_error: str = 'raise', length: int | None = None,
-                       split_by_node: bool = True) -> WebDatasetRecords:
+                       split_by_node: bool = True, fields: ShardFields | None = None) -> WebDatasetRecords:
     "Stream `Record`s from webdataset shards (see `WebDatasetRecords` for the arguments)."
-    return WebDatasetRecords(urls, shuffle, seed, on_error, length, split_by_node)
+    return WebDatasetRecords(urls, shuffle, seed, on_error, length, split_by_node, fields)
 
-def count_samples(urls) -> int:
-    "Number of samples in the shards, from their tar headers (reads through each file once)."
-    n = 0
-    for u in _expand_urls(urls):
-        with tarfile.open(u) as t:
-            last = None
-            for m in t:
-                key = wds.tariterators.base_plus_ext(m.name)[0] if m.isfile() else None
-                if key is not None and key != last: n, last = n + 1, key
-    return n
+class SampleCount(int):
+    "A number of samples that remembers the shards left out (`.skipped`: (shard, reason)) under `on_error='skip'`."
+    skipped: list = []
+
+def count_samples(urls, # brace pattern(s), list of paths/URLs/`pipe:` commands, or a `ShardSet`
+                  on_error: str = 'raise', # 'raise' (name a cut shard), or 'skip': count what the stream gives
+                 ) -> SampleCount:
+    "Samples the stream gives, found by reading each shard once as the stream does (through webdataset's opener)."
+    _check_on_error(on_error)
+    n, skipped = 0, []
+    for url in _expand_urls(urls):
+        for s in _read_shard(url):
+            if not isinstance(s, _ShardEnd): continue
+            n += s.n
+            if s.problem is None: continue
+            reason = f'unreadable shard after {s.n} sample{"" if s.n == 1 else "s"} ({s.problem})'
+            if on_error == 'raise': raise SourceError(f'{url}: {reason}')
+            skipped.append((url, reason))
+    if skipped:
+        _log.warning('count_samples: %d shard(s) not read whole, %d samples counted: %s',
+                     len(skipped), n, _reasons(skipped))
+    out = SampleCount(n); out.skipped = skipped
+    return out
 
 # %% ../nbs/01c_sources.ipynb #4d0a3e1f
 def _need(path: Path, what: str, hint: str) -> Path:

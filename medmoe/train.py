@@ -7,8 +7,8 @@ __all__ = ['CKPT_VERSION', 'medmoe_opt_func', 'param_groups', 'Autocast', 'preci
            'schedule_scheds', 'PlateauLR', 'EarlyStopping', 'RoutingStats', 'RouterAccuracy', 'RetrievalR1',
            'save_checkpoint', 'load_checkpoint', 'restore_checkpoint', 'Checkpointer', 'init_distributed',
            'shard_dataloader', 'DDPCallback', 'SyncValidMetrics', 'SkipEmptyBatches', 'medmoe_learner', 'quiet',
-           'fit_medmoe', 'routing_accuracy', 'report_experts', 'heldout_metrics', 'item_labels', 'evaluate_heldout',
-           'is_shard_spec', 'load_records', 'train', 'format_summary']
+           'fit_medmoe', 'routing_accuracy', 'report_experts', 'read_texts', 'heldout_metrics', 'item_labels',
+           'evaluate_heldout', 'is_shard_spec', 'load_records', 'train', 'format_summary']
 
 # %% ../nbs/08_train.ipynb #896ee568
 import json, math, os, shutil, sys, time, warnings
@@ -459,22 +459,32 @@ def report_experts(model: nn.Module, txt_emb: Tensor) -> Tensor | None:
     p = next(model.router.parameters())
     return model.router(txt_emb.to(p.device, p.dtype)).argmax(-1).cpu()
 
+def read_texts(reports: list[str],  # raw reports
+               cfg: MedMoEConfig,  # uses cfg.data.sections, cfg.text.max_length, cfg.data.pad_to_multiple
+               tokenizer) -> list[str]:  # the model's tokenizer
+    "Each report as the model reads it at evaluation (sections kept, cleaned, cut to the token budget): its tokens."
+    from medmoe.loaders import ReportCollator
+    from medmoe.reports import clean_report, extract_sections
+    col = ReportCollator(tokenizer, cfg.text.max_length, cfg.data.pad_to_multiple)
+    enc = col.tokenize([clean_report(extract_sections(r or '', tuple(cfg.data.sections))) for r in reports])
+    ids = [row[m.bool()].tolist() for row, m in zip(enc['input_ids'], enc['attention_mask'])]
+    return [' '.join(tokenizer.convert_ids_to_tokens(i)) for i in ids]
+
 def heldout_metrics(feats: dict,  # from `medmoe.probe.extract_features(model, dl, text=True)`
-                    reports: list[str],  # the report of each dataset item (feats['index'] indexes it)
+                    reports: list[str],  # each dataset item's text as the model reads it (`read_texts`)
                     cfg: MedMoEConfig,  # the model's config
                     report_expert: Tensor | None = None,  # [N] report-router choices (`report_experts`)
                     labels: list | None = None) -> dict:  # the label of each dataset item, for label-level Precision@K (None: skip)
     "Retrieval (both directions), label-level image→text Precision@1/5 and routing accuracy of an encoded split, with chance levels."
     from collections import Counter
-    from medmoe.retrieval import retrieval_metrics, precision_at_k
+    from medmoe.retrieval import retrieval_metrics, precision_at_k, chance_levels
     texts = [reports[i] for i in feats['index'].tolist()]
     ids = {t: i for i, t in enumerate(dict.fromkeys(texts))}
-    groups = [ids[t] for t in texts]
+    groups = [ids[t] for t in texts]  # items with the same text are one match: nothing could tell them apart
     n, K = len(texts), cfg.moe.num_experts
-    dup = n / len(ids)  # mean number of samples sharing a report
-    res = dict(n=n, retrieval=retrieval_metrics(feats['img_emb'], feats['txt_emb'], groups, groups),
+    res = dict(n=n, groups=len(ids), retrieval=retrieval_metrics(feats['img_emb'], feats['txt_emb'], groups, groups),
                image_router_accuracy=routing_accuracy(feats['expert_idx'][:, 0], feats['modality'], cfg),
-               chance={'R@1': 100 * dup / n, 'R@5': 100 * min(1, 5 * dup / n), 'R@10': 100 * min(1, 10 * dup / n), 'router': 1 / K})
+               chance={**chance_levels(groups), 'router': 1 / K})
     if report_expert is not None: res['router_accuracy'] = routing_accuracy(report_expert, feats['modality'], cfg)
     res['no_router_target'] = int((router_targets(feats['modality'], cfg.moe) < 0).sum())  # unknown modality
     if labels is not None and n >= 5:
@@ -489,14 +499,17 @@ def item_labels(records: list) -> list | None:
     if not records or any('finding' not in (r.labels or {}) for r in records): return None
     return [f"{r.modality}/{r.labels['finding']}" for r in records]
 
-def evaluate_heldout(model: nn.Module, dl, cfg: MedMoEConfig, precision: str = 'fp32') -> tuple[dict, dict]:
+def evaluate_heldout(model: nn.Module, dl, cfg: MedMoEConfig, precision: str = 'fp32',
+                     tokenizer=None) -> tuple[dict, dict]:  # the reports' tokenizer; None = the model's
     "Encode `dl` (image router for the images) and score it: (metrics, features)."
+    tok = tokenizer if tokenizer is not None else getattr(_unwrap(model), 'tokenizer', None)
+    if tok is None: raise ValueError("evaluate_heldout: the model has no tokenizer: pass the test loader's")
     from medmoe.probe import extract_features
     feats = extract_features(_unwrap(model), dl, text=True, autocast='bf16' if precision == 'bf16' else None)
     rexp = report_experts(model, feats['txt_emb'])
     feats['report_expert'] = rexp
     recs = dl.dataset.records
-    return heldout_metrics(feats, [r.report for r in recs], cfg, rexp, item_labels(recs)), feats
+    return heldout_metrics(feats, read_texts([r.report for r in recs], cfg, tok), cfg, rexp, item_labels(recs)), feats
 
 # %% ../nbs/08_train.ipynb #9e87bebf
 _MANIFEST_EXTS = ('.csv', '.tsv', '.jsonl', '.parquet')
@@ -580,6 +593,9 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
           resume: bool = False,  # continue from out_dir/checkpoints/last.pt
           overwrite: bool = False,  # replace a run already in out_dir (else that is an error)
           valid_data: str | None = None,  # validation shards (needed when `data` is shards)
+          test_data: str | None = None,  # held-out test shards; None: a shard run scores `valid_data` (and says so)
+          samples_per_epoch: int | None = None,  # training samples per epoch of shards; None = count them (one read)
+          shard_fields=None,  # shard members -> fields: a `medmoe.sources.ShardFields` or its dict; None = the default
           on_error: str | None = None,  # 'raise' or 'skip' bad items; None = cfg.data.on_error
           early_stop: int | None = None,  # early-stopping patience in epochs; None = off
           stop_after: int | None = None,  # stop after this many epochs of the run (e.g. a job's time limit); resume later
@@ -589,6 +605,9 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
          ) -> dict:
     "Train MedMoE on `data`, evaluate it on the held-out split, write `out_dir`; returns the metrics."
     t0, out = time.time(), Path(out_dir)
+    if not is_shard_spec(data) and (test_data or samples_per_epoch or shard_fields):
+        raise ConfigError(f"train: test_data, samples_per_epoch and shard_fields apply to shard data, "
+                          f"not {str(data)!r} (its test split comes from the source or cfg.data.test_pct)")
     rank, world, device = init_distributed(cfg.train.device)
     main = rank == 0
     _prepare_out_dir(out, resume, overwrite, main, world)
@@ -596,17 +615,28 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
     on_error = on_error or cfg.data.on_error
     records = None
     # records and tokenizer: deterministic, so every rank (and a resumed run) builds the same ones
+    heldout_split, read_test_skips = 'test', []
     if is_shard_spec(data):
         from medmoe.loaders import get_stream_dataloaders
-        from medmoe.sources import webdataset_records, count_samples
+        from medmoe.sources import webdataset_records, count_samples, ShardFields, Skipped
         if not valid_data: raise ConfigError("train: shards as --data need validation shards (--valid-data)")
-        tr = webdataset_records(data, seed=cfg.train.seed, on_error=on_error, length=count_samples(data))
-        va = webdataset_records(valid_data, shuffle=0, on_error=on_error, length=count_samples(valid_data), split_by_node=False)
+        if samples_per_epoch is not None and samples_per_epoch < 1:
+            raise ConfigError(f"train: samples_per_epoch must be >= 1, got {samples_per_epoch}")
+        fields = ShardFields.from_dict(shard_fields) if isinstance(shard_fields, dict) else shard_fields
+        stream = partial(webdataset_records, on_error=on_error, fields=fields)
+        tr = stream(data, seed=cfg.train.seed, length=samples_per_epoch or count_samples(data, on_error))
+        va = stream(valid_data, shuffle=0, length=count_samples(valid_data, on_error), split_by_node=False)
         corpus = [r.report for r, _ in zip(tr, range(20000)) if hasattr(r, 'report')]
         tok = build_tokenizer(cfg.text, corpus)
         dls = get_stream_dataloaders(tr, va, cfg, tok, device=device, on_error=on_error)
-        test_records = [r for r in webdataset_records(valid_data, shuffle=0, on_error=on_error, split_by_node=False) if hasattr(r, 'report')]
-        n_read_skips = 0  # stream skips are counted by the loaders
+        if not test_data:
+            heldout_split = 'valid'
+            if main: warnings.warn("train: no test_data (--test-data): the held-out scores are on the validation "
+                                   "shards, which also drove valid_loss and early stopping", stacklevel=2)
+        items = list(stream(test_data or valid_data, shuffle=0, split_by_node=False))
+        test_records = [r for r in items if not isinstance(r, Skipped)]
+        read_test_skips = [s.id for s in items if isinstance(s, Skipped)]  # left out while reading the held-out shards
+        n_read_skips = 0  # training and validation stream skips are counted by the loaders
         for r in test_records: r.split = 'test'
     else:
         from medmoe.sources import split_records, save_split, load_split
@@ -647,9 +677,12 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
         held, feats = evaluate_heldout(model, tdl, cfg, cfg.train.precision)
         model.save_pretrained(out / 'model')
         routing = _find_cb(learn, RoutingStats).history
-        ids = {**{k: list(v) for k, v in getattr(learn, 'medmoe_skipped', {}).items()}, 'test': sorted(set(map(str, feats.get('skipped', ()))))}
+        ids = {**{k: list(v) for k, v in getattr(learn, 'medmoe_skipped', {}).items()},
+               'test': sorted(set(map(str, feats.get('skipped', ()))) | set(read_test_skips))}
         skipped = {'train': len(ids.get('train', ())), 'valid': len(ids.get('valid', ())), 'test': len(ids['test']), 'manifest': n_read_skips}
-        result = dict(data=str(data), out_dir=str(out), epochs=cfg.train.epochs, resumed_from=start, stopped_early=stopped, world_size=world,
+        result = dict(data=str(data), heldout_split=heldout_split, heldout_data=str(test_data or valid_data or data),
+                      out_dir=str(out), epochs=cfg.train.epochs, resumed_from=start, stopped_early=stopped,
+                      world_size=world,
                       device=str(device), history=getattr(learn, 'medmoe_history', []), routing_counts=routing, test=held, skipped=skipped,
                       skipped_ids=ids, seconds=dict(fit=t_fit, total=time.time() - t0), versions=_versions(), config=cfg.to_dict())
         (out / 'figures').mkdir(exist_ok=True)
@@ -667,7 +700,11 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
 def format_summary(m: dict) -> str:
     "The printed summary of a `train` result: held-out retrieval and routing."
     t = m['test']; r = t['retrieval']; c = t['chance']
-    lines = [f"held-out test split: {t['n']} image-report pairs (chance R@1 {c['R@1']:.1f}%, R@5 {c['R@5']:.1f}%, R@10 {c['R@10']:.1f}%)"]
+    split = ('validation split (no test data given: these pairs also drove valid_loss and early stopping)'
+             if m.get('heldout_split') == 'valid' else 'held-out test split')
+    texts = f", {t['groups']} distinct texts" if 'groups' in t and t['groups'] != t['n'] else ''
+    chance = f"chance R@1 {c['R@1']:.1f}%, R@5 {c['R@5']:.1f}%, R@10 {c['R@10']:.1f}%"
+    lines = [f"{split}: {t['n']} image-report pairs{texts} ({chance})"]
     for d, name in (('image_to_text', 'image→text'), ('text_to_image', 'text→image')):
         lines.append(f"  {name:11s} R@1 {r[d + '_R@1']:5.1f}%  R@5 {r[d + '_R@5']:5.1f}%  R@10 {r[d + '_R@10']:5.1f}%  median rank {r[d + '_median_rank']:.0f}")
     if 'label_retrieval' in t:

@@ -20,7 +20,7 @@ from .losses import local_similarities
 __all__ = ['prompts_dir', 'list_prompt_sets', 'validate_prompts', 'load_prompts', 'class_prompts', 'class_index', 'text_encoder',
            'encode_texts', 'encode_words', 'prompt_texts', 'zero_shot_classifier', 'zero_shot_logits', 'blend_scores',
            'zero_shot_probs', 'class_word_features', 'local_class_scores', 'pos_neg_classifier', 'pos_neg_probs',
-           'classification_metrics', 'bootstrap_metrics', 'zero_shot_eval']
+           'classification_metrics', 'bootstrap_metrics', 'per_class_metrics', 'zero_shot_eval']
 
 # %% ../nbs/09b_zeroshot.ipynb #72efcc3d
 def prompts_dir() -> Path:
@@ -372,6 +372,23 @@ def bootstrap_metrics(y_true, # [N] class indices, or [N, F] 0/1 when multilabel
         rows[k] = dict(value=v, ci_low=lo, ci_high=hi, std=r.std(ddof=1) if len(r) > 1 else np.nan, n_boot=len(r))
     return pd.DataFrame.from_dict(rows, orient='index')
 
+# %% ../nbs/09b_zeroshot.ipynb #5fd18293
+def per_class_metrics(y_true, # [N] class indices
+                      probs, # [N, C] class probabilities
+                      classes: Sequence | None = None, # the class names (index order); None = 0..C-1
+                     ) -> pd.DataFrame:
+    "One row per class: support, accuracy (recall of the class, %), one-vs-rest AUC (%; NaN without both classes)."
+    y, p = _check_inputs(y_true, probs, False)
+    names = list(classes) if classes is not None else list(range(p.shape[1]))
+    if len(names) != p.shape[1]: raise ValueError(f"{len(names)} class names for {p.shape[1]} classes")
+    pred = p.argmax(1)
+    rows = {}
+    for c, name in enumerate(names):
+        of_c = y == c
+        acc = 100 * float((pred[of_c] == c).mean()) if of_c.any() else float('nan')
+        rows[name] = dict(support=int(of_c.sum()), accuracy=acc, auc=100 * _auc(of_c, p[:, c]))
+    return pd.DataFrame.from_dict(rows, orient='index')
+
 # %% ../nbs/09b_zeroshot.ipynb #e8e34d1b
 def zero_shot_eval(img_emb, # [N, D] image embeddings
                    y_true, # [N] class indices
@@ -382,7 +399,10 @@ def zero_shot_eval(img_emb, # [N, D] image embeddings
                    n_boot: int = 1000, # bootstrap replicates
                    seed: int = 0, # bootstrap seed
                    alpha: float = 0.05, # 1 - confidence level
+                   classes: Sequence | None = None, # class names for the per-class table (None: indices)
                   ) -> pd.DataFrame:
-    "Zero-shot accuracy, balanced accuracy, macro AUC and macro F1 (%) with bootstrap CIs."
+    "Zero-shot accuracy, balanced accuracy, macro AUC and macro F1 (%) with bootstrap CIs (`.attrs`: per class)."
     probs = zero_shot_probs(img_emb, classifier, logit_scale, local_scores, local_weight)
-    return bootstrap_metrics(np.asarray(y_true), probs.numpy(), n_boot=n_boot, alpha=alpha, seed=seed)
+    out = bootstrap_metrics(np.asarray(y_true), probs.numpy(), n_boot=n_boot, alpha=alpha, seed=seed)
+    out.attrs['per_class'] = per_class_metrics(np.asarray(y_true), probs.numpy(), classes)
+    return out
