@@ -7,7 +7,7 @@ __all__ = ['parse_overrides', 'load_config', 'cmd_config', 'cmd_synth', 'cmd_tra
            'main']
 
 # %% ../nbs/11_cli.ipynb #2e827a1e
-import argparse, json, sys
+import argparse, json, re, sys
 from pathlib import Path
 from . import __version__
 from .core import MedMoEConfig, PRESETS, get_preset, ConfigError
@@ -168,8 +168,10 @@ def _add_train_parser(sub):
     p.add_argument('--precision', choices=['fp32', 'bf16', 'fp16'], default=None)
     p.add_argument('--device', default=None, help="'auto', 'cpu', 'cuda', 'cuda:1', 'mps'")
     p.add_argument('--compile', action=argparse.BooleanOptionalAction, default=None, help='torch.compile the model, or not (default: the config)')
-    p.add_argument('--resume', action='store_true', help='continue from OUT/checkpoints/last.pt')
-    p.add_argument('--overwrite', action='store_true', help='replace a run already in OUT (its checkpoints, model, metrics, figures)')
+    p.add_argument('--resume', action='store_true', help='continue from OUT/checkpoints/last.pt (same seed, batch size, lr, schedule '
+                                                         'and data; more epochs are allowed and recorded)')
+    p.add_argument('--overwrite', action='store_true', help='replace the medmoe run in OUT (its checkpoints, model, metrics, figures) '
+                                                            'once the new run has its first checkpoint')
     p.add_argument('--stop-after', type=int, default=None, help='stop after this many epochs of the run (resume later)')
     p.add_argument('--early-stop', type=int, default=None, metavar='PATIENCE', help='early stopping on valid_loss')
     p.add_argument('--on-error', choices=['raise', 'skip'], default=None, help='bad images/reports: stop, or skip and count them')
@@ -244,6 +246,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_synth_parser(sub); _add_train_parser(sub); _add_eval_parser(sub); _add_bench_parser(sub); _add_experiment_parser(sub)
     return parser
 
+def _one_line(e: BaseException) -> str:
+    "An error as one line: an OSError as 'path: cause', fastai's 'Exception occured in `X`...' prefix dropped."
+    msg = str(e)
+    if isinstance(e, OSError) and e.filename is not None and e.strerror:
+        msg = f"{e.filename}: {e.strerror}" + (f" ({e.filename2})" if e.filename2 else '')
+    msg = re.sub(r"^Exception occured in `[^`]*` when calling event `[^`]*`:\s*", '', msg)
+    return ' '.join(line.strip() for line in msg.splitlines() if line.strip())
+
 def main(argv: list[str] | None = None):
     "Entry point of the `medmoe` console script."
     import warnings  # fastai's import-time torch.jit.script call warns on every run; it is not the user's concern
@@ -254,12 +264,17 @@ def main(argv: list[str] | None = None):
         parser.print_help(); return 0
     try: args.func(args)
     except ConfigError as e:
-        print(f"medmoe {args.command}: configuration error: {e}", file=sys.stderr); return 2
+        print(f"medmoe {args.command}: configuration error: {_one_line(e)}", file=sys.stderr); return 2
     except (FileNotFoundError, FileExistsError, ValueError) as e:
-        print(f"medmoe {args.command}: error: {e}", file=sys.stderr); return 1
+        print(f"medmoe {args.command}: error: {_one_line(e)}", file=sys.stderr); return 1
     except BrokenPipeError:  # output piped into e.g. `head`, which closed early: not an error
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 0  # Python's docs recipe: no flush error at exit
+    except OSError as e:  # a full disk, a read-only folder, a path through a file: which path, and why
+        print(f"medmoe {args.command}: error: {_one_line(e)}", file=sys.stderr); return 1
+    except RuntimeError as e:
+        if type(e).__name__ != 'TrainingDiverged': raise  # medmoe.train's (not imported here: `config` does not need it)
+        print(f"medmoe {args.command}: {_one_line(e)}", file=sys.stderr); return 3
     return 0
 
 # %% ../nbs/11_cli.ipynb #4831135b

@@ -32,6 +32,9 @@ def load_model(ckpt: str | Path,  # save_pretrained folder or training run folde
     from medmoe.model import MedMoE
     d = checkpoint_dir(ckpt)
     model = MedMoE.from_pretrained(d)
+    if model.tokenizer is None and not (model.cfg.text.model_name_or_path or model.cfg.text.tokenizer):
+        raise FileNotFoundError(f"{d / 'tokenizer'} is missing: evaluating needs the tokenizer the model was trained with "
+                                f"(save_pretrained writes it there); restore it from the run, or set text.tokenizer")
     return model.to(get_device(device or model.cfg.train.device)).eval()
 
 # %% ../nbs/10b_evaluate.ipynb #75672a6f

@@ -19,7 +19,7 @@ from fastai.data.load import DataLoader
 from fastcore.basics import Inf
 from .core import DataConfig, MedMoEConfig, Record, UNKNOWN_MODALITY, get_device
 from .images import ImageLoadError, ImageTransform
-from .reports import check_report, clean_report, extract_sections, sample_sentences, tag_report
+from .reports import cap_report, check_report, clean_report, extract_sections, sample_sentences, tag_report
 from .sources import Skipped, WebDatasetRecords, split_records
 
 _log = logging.getLogger(__name__)
@@ -53,7 +53,8 @@ class _ItemMaker:
 
     def __call__(self, r: Record, index: int, seed: int | None):
         "The item dict of record `r`, or a `Skipped` marker (under 'skip')."
-        text = clean_report(extract_sections(r.report or '', tuple(self.cfg.sections)))
+        raw = cap_report(r.report or '', self.cfg.max_report_chars)  # a runaway report costs no more than this
+        text = clean_report(extract_sections(raw, tuple(self.cfg.sections)))
         if self.train and self.cfg.sample_sentences: text = sample_sentences(text, random.Random(seed))
         try: text = check_report(text, raw=r.report)
         except ValueError as e: return self._bad(r, e)
@@ -63,7 +64,7 @@ class _ItemMaker:
                 with torch.random.fork_rng(devices=[]):
                     torch.manual_seed(seed); x = self.tfm(r.image, frame=self.cfg.dicom_frame)
         except ImageLoadError as e: return self._bad(r, e)
-        modality = r.modality if r.modality >= 0 else tag_report(r.report or '')
+        modality = r.modality if r.modality >= 0 else tag_report(raw)
         return dict(image=x, report=text, modality=int(modality), index=int(index), id=str(r.id))
 
 # %% ../nbs/01d_loaders.ipynb #b22b80bd

@@ -256,13 +256,12 @@ def sync_expert_stats(self: MedMoE) -> int:
 # %% ../nbs/07_model.ipynb #136509d2
 _WEIGHTS, _CONFIG, _ARCH, _TOKENIZER = 'model.safetensors', 'config.json', 'text_arch.json', 'tokenizer'
 _CONFIG_KEY = 'medmoe_config'   # the safetensors metadata entry holding the config JSON
+_SUM_KEY = 'medmoe_sha256'      # ... and the one holding the tensors' checksum (`medmoe.core.state_digest`)
 
 def _atomic_write(path: Path, write):
-    "Call `write(tmp_path)`, then rename the temporary file to `path`."
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
-    try: write(tmp); os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
+    "Call `write(tmp_path)` on a unique temporary file, fsync, rename it to `path` (`medmoe.core.atomic_write`)."
+    from medmoe.core import atomic_write
+    atomic_write(path, write)
 
 def _remove(path: Path):
     "Delete a file or folder if it exists (a folder is renamed aside first, so it vanishes in one step)."
@@ -288,7 +287,10 @@ def save_pretrained(self: MedMoE,
         if arch: _atomic_write(d / _ARCH, lambda p: Path(p).write_text(json.dumps(arch, indent=2)))
         else: _remove(d / _ARCH)
         _atomic_write(d / _CONFIG, lambda p: Path(p).write_text(cfg_json))
-        _atomic_write(d / _WEIGHTS, lambda p: save_file(sd, p, metadata={'format': 'pt', 'library': 'medmoe', _CONFIG_KEY: cfg_json}))
+        from medmoe.core import state_digest
+        digest = state_digest(dict(sorted(sd.items())))  # in safetensors' (sorted) order
+        meta = {'format': 'pt', 'library': 'medmoe', _CONFIG_KEY: cfg_json, _SUM_KEY: digest}
+        _atomic_write(d / _WEIGHTS, lambda p: save_file(sd, p, metadata=meta))
     finally:
         if tok_tmp is not None and tok_tmp.exists(): shutil.rmtree(tok_tmp)
     return d
@@ -328,6 +330,9 @@ def _read_weights(wfile: Path) -> tuple:
         with safe_open(str(wfile), framework='pt', device='cpu') as f:
             sd, meta = {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
     except Exception as e: raise ValueError(f"{wfile}: could not read the weights ({type(e).__name__}: {str(e)[:200]})") from e
+    from medmoe.core import state_digest
+    if _SUM_KEY in meta and state_digest(dict(sorted(sd.items()))) != meta[_SUM_KEY]:  # safetensors sorts the names
+        raise ValueError(f"{wfile} is corrupt: its checksum does not match its tensors (flipped bytes, bad copy or disk)")
     if _CONFIG_KEY not in meta: return sd, None
     try: return sd, MedMoEConfig.from_json(meta[_CONFIG_KEY])
     except Exception as e: raise ValueError(f"{wfile}: the config stored in the weights is not valid ({type(e).__name__}: {e})") from e
@@ -353,7 +358,7 @@ def from_pretrained(cls: MedMoE,
     tok, tdir = None, d / _TOKENIZER
     if tdir.is_dir():
         from transformers import AutoTokenizer
-        try: tok = AutoTokenizer.from_pretrained(str(tdir))
+        try: tok = AutoTokenizer.from_pretrained(str(tdir), trust_remote_code=False)  # a saved tokenizer never runs code
         except Exception as e: raise ValueError(f"{tdir}: could not load the tokenizer ({type(e).__name__}: {str(e)[:200]})") from e
     arch = None
     if (d / _ARCH).is_file():

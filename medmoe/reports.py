@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['SECTION_HEADERS', 'SECTIONS', 'FACTORS', 'split_sections', 'extract_sections', 'clean_report', 'check_report',
-           'split_sentences', 'sample_sentences', 'CueHit', 'tag_hits', 'tag_scores', 'tag_report']
+           'split_sentences', 'cap_report', 'sample_sentences', 'CueHit', 'tag_hits', 'tag_scores', 'tag_report']
 
 # %% ../nbs/01b_reports.ipynb #49286055
-import bisect, html, math, random, re, string
+import bisect, html, itertools, math, random, re, string
 from typing import NamedTuple
 import numpy as np
 from .core import MODALITIES, UNKNOWN_MODALITY
@@ -160,26 +160,40 @@ _ABBREV = {'dr', 'drs', 'mr', 'mrs', 'ms', 'prof', 'vs', 'e.g', 'i.e', 'eg', 'ie
            'pt', 'pts', 'incl', 'resp', 'est', 'st', 'sr', 'jr', 'a.m', 'p.m', 'al', 'ca', 'viz', 'dept', 'hosp', 'no.'}
 _END_RE = re.compile(r'[.!?]+["\')\]]*(?=\s|$)')
 
-def _not_boundary(para: str, start: int, m: re.Match) -> bool:
-    tok = re.search(r'(\S*)$', para[:m.start()]).group(1).lstrip('(["\'').lower()
+def _not_boundary(para: str, start: int, m: re.Match, opens: list, closes: list) -> bool:
+    "Whether end mark `m` (in a whitespace-normalised paragraph) ends no sentence; costs O(its word), not O(`para`)."
+    i = m.start()
+    tok = para[para.rfind(' ', 0, i) + 1:i].lstrip('(["\'').lower()               # the word the mark ends
     if m.group().startswith('.') and tok in _ABBREV: return True
-    seg = para[start:m.start()]
-    if re.fullmatch(r'\s*\(?\d{1,2}', seg) and m.group() == '.': return True    # list number '1.'
-    if seg.count('(') > seg.count(')'): return True                               # inside parentheses
-    nxt = para[m.end():].lstrip()[:2]
-    return bool(re.fullmatch(r'[a-z]', tok) and para[m.start() - 1].isupper() and nxt[:1].isupper())
+    if i - start <= 4 and re.fullmatch(r'\s*\(?\d{1,2}', para[start:i]) and m.group() == '.': return True  # '1.'
+    if opens[i] - opens[start] > closes[i] - closes[start]: return True            # inside parentheses (prefix counts)
+    nxt = para[m.end():m.end() + 3].lstrip()[:2]
+    return bool(re.fullmatch(r'[a-z]', tok) and para[i - 1].isupper() and nxt[:1].isupper())
 
 def split_sentences(text: str) -> list[str]:
-    "The report's sentences, robust to abbreviations, decimals and numbered lists."
+    "The report's sentences, robust to abbreviations, decimals and numbered lists; linear in the report's length."
     out = []
     for para in _PARA_RE.split(_as_text(text)):
         para = re.sub(r'\s+', ' ', para).strip()
         start = 0
+        opens = list(itertools.accumulate((c == '(' for c in para), initial=0))   # '(' in para[:i]
+        closes = list(itertools.accumulate((c == ')' for c in para), initial=0))
         for m in _END_RE.finditer(para):
-            if _not_boundary(para, start, m): continue
+            if _not_boundary(para, start, m, opens, closes): continue
             out.append(para[start:m.end()].strip()); start = m.end()
         out.append(para[start:].strip())
     return [s for s in out if re.search(r'[A-Za-z0-9]', s)]
+
+# %% ../nbs/01b_reports.ipynb #24688f2f
+def cap_report(text: str,  # the raw report
+               max_chars: int = 20000,  # `data.max_report_chars`
+              ) -> str:
+    "`text` cut to at most `max_chars` characters, at the last whitespace before the limit when there is one nearby."
+    text = _as_text(text)
+    if len(text) <= max_chars: return text
+    cut = text[:max_chars]
+    ws = max(cut.rfind(' '), cut.rfind('\n'), cut.rfind('\t'))
+    return cut[:ws] if ws >= max_chars * 0.9 else cut
 
 # %% ../nbs/01b_reports.ipynb #678f6426
 def _uniform(rng, n: int) -> list[float]:

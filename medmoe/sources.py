@@ -91,10 +91,23 @@ def manifest_format(path: str | Path) -> str:
     if fmt is None: raise SourceError(f"{path}: cannot tell the manifest format from the extension; use one of {sorted(_FORMATS)} (optionally .gz/.bz2/.xz)")
     return fmt
 
+# bytes that are not UTF-8: `surrogateescape` makes byte b the character U+DC00+b; pandas' CSV parser refuses those,
+# so for it they become U+10FF00+b (the end of a private-use plane); either way `_bad_utf8` makes each its row's error
+_UNDECODED = re.compile('[\udc80-\udcff\U0010ff80-\U0010ffff]')
+
+def _read_delimited(path: Path, sep: str):
+    "A CSV/TSV as a string table; rows with bytes that are not UTF-8 are read with those bytes marked."
+    try: return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
+    except UnicodeDecodeError: pass
+    with _OPENERS.get(path.suffix.lower(), open)(path, 'rt', encoding='utf-8', errors='surrogateescape') as f:
+        text = f.read()
+    text = re.sub('[\udc80-\udcff]', lambda m: chr(0x10FF00 + ord(m.group()) - 0xDC00), text)
+    return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+
 def _read_jsonl(path, rows):
     opener = _OPENERS.get(path.suffix.lower(), open)
     table, cols = [], {}
-    with opener(path, 'rt', encoding='utf-8') as f:
+    with opener(path, 'rt', encoding='utf-8', errors='surrogateescape') as f:  # a bad byte: its row's error (`_bad_utf8`)
         for i, line in enumerate(f):
             if not line.strip(): table.append(None); continue
             try: obj = json.loads(line.rstrip('\r\n'))
@@ -115,7 +128,7 @@ def _read_table(path: Path, rows: _Rows, sep: str | None = None) -> tuple[list, 
     if sep is not None: _check_delimiter(path, fmt, sep)
     try:
         df = (pd.read_parquet(path) if fmt == 'parquet' else
-              pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False))
+              _read_delimited(path, sep))
     except Exception as e: raise SourceError(f'{path}: cannot read as {fmt}: {e}') from e
     return [str(c) for c in df.columns], df.to_dict('records')
 
@@ -206,6 +219,14 @@ def read_manifest(path: str | Path, # a .csv, .tsv, .jsonl or .parquet file (opt
     given = dict(image_col=image_col, report_col=report_col, modality_col=modality_col, split_col=split_col, id_col=id_col, labels_col=labels_col)
     return _manifest_rows(Path(path), given, image_root, on_error, check_files, sep).done()
 
+def _bad_utf8(row: dict) -> tuple | None:
+    "(column, reason) of the first cell of `row` holding bytes that are not UTF-8 (marked by the readers), or None."
+    for c, v in row.items():
+        if isinstance(v, str) and (m := _UNDECODED.search(v)):
+            byte = ord(m.group()) & 0xFF
+            return c, f"not valid UTF-8 (byte {byte:#04x} at character {m.start()}); save the manifest as UTF-8"
+    return None
+
 def _manifest_rows(path: Path, given: dict, image_root, on_error: str, check_files: bool, sep: str | None) -> _Rows:
     "`read_manifest`'s work: the rows read and skipped, not yet logged."
     if not path.is_file(): raise FileNotFoundError(f'manifest not found: {path}')
@@ -225,6 +246,9 @@ def _manifest_rows(path: Path, given: dict, image_root, on_error: str, check_fil
     for i, row in enumerate(table):
         if row is None: continue
         where = lambda c: f'row {i}, column {c!r}'
+        if (enc := _bad_utf8(row)) is not None:
+            rows.bad(where(enc[0]), enc[1])
+            continue
         try:
             cur = 'id_col'; rid = _as_id(row.get(use['id_col'])) if 'id_col' in use else str(i)
             cur = 'image_col'; img = row.get(use['image_col'])

@@ -58,7 +58,8 @@ def _load_tokenizer(src: str, field: str):
     if (p.is_absolute() or str(src).startswith('.')) and not p.is_dir():
         raise ConfigError(f"{field}: tokenizer directory {str(p)!r} does not exist")
     try:
-        with _quiet_transformers(): tok = AutoTokenizer.from_pretrained(str(p) if p.is_dir() else src)
+        with _quiet_transformers():  # never run a tokenizer's own code (`auto_map`), nor prompt for it
+            tok = AutoTokenizer.from_pretrained(str(p) if p.is_dir() else src, trust_remote_code=False)
     except Exception as e:
         raise ConfigError(f"{field}: could not load a tokenizer from {src!r} ({type(e).__name__}: {str(e)[:200]}). "
                           "Give a local directory written by save_pretrained, or a Hub id when online.") from e
@@ -167,7 +168,8 @@ def _load_encoder(cfg: TextConfig) -> nn.Module:
     if (p.is_absolute() or str(src).startswith('.')) and not p.is_dir():
         raise ConfigError(f"text.model_name_or_path: directory {str(p)!r} does not exist")
     try:
-        with _quiet_transformers(): enc = AutoModel.from_pretrained(str(p) if p.is_dir() else src)
+        with _quiet_transformers():
+            enc = AutoModel.from_pretrained(str(p) if p.is_dir() else src, trust_remote_code=False)
     except Exception as e:
         raise ConfigError(f"text.model_name_or_path: could not load {src!r} ({type(e).__name__}: {str(e)[:200]}). Nothing is "
                           "downloaded offline (HF_HUB_OFFLINE): save the model once with save_pretrained and give that directory.") from e
