@@ -132,7 +132,8 @@ class OfficialLoss(nn.Module):
         lc = self.cfg.loss
         with torch.autocast(out['regions'].device.type, enabled=False):
             local = gloria_local_loss_loop(out['words'].float(), out['word_mask'], out['regions'].float(), lc.temp1, lc.temp2, lc.temp3)
-        return self.rest(out, modality) + lc.local_weight * local
+        both = 2.0 if lc.directions == 'sum' else 1.0   # paper-code: GLoRIA's sum of both directions
+        return self.rest(out, modality) + lc.local_weight * both * local
 
 # %% ../nbs/12_bench.ipynb #21ec38b5
 def random_batch(cfg: MedMoEConfig,  # image size, text.max_length, data.pad_to_multiple, text vocabulary

@@ -189,7 +189,7 @@ class DataConfig:
     sample_sentences: bool = True  # GLoRIA-style sentence sampling of training reports
     on_error: str = 'raise'  # 'raise': stop naming the bad item; 'skip': skip, count and report it
     num_workers: int = 0  # DataLoader workers
-    pad_to_multiple: int = 8  # pad token sequences to a multiple of this (tensor-core friendly)
+    pad_to_multiple: int = 8  # pad token sequences to a multiple of this; text.max_length rounds down to one
     sections: tuple[str, ...] = ('findings', 'impression')  # report sections kept (the whole text when none is found)
     dicom_frame: int = 0  # frame of a multi-frame DICOM to read
     valid_pct: float = 0.1  # share of records for validation when the source names no split
@@ -256,7 +256,8 @@ class TextConfig:
     intermediate_size: int = 3072  # random BERT only
     max_length: int = 97  # tokens per report (the official code uses 25)
     last_n_layers: int = 4  # GLoRIA sums the last 4 hidden layers
-    pool: str = 'cls'  # report embedding t_g: 'cls' (GLoRIA) or 'mean' over words
+    pool: str = 'mean'  # t_g: 'mean' over words, 'tokens' (GLoRIA: all tokens, [CLS] and [SEP] too) or 'cls'
+    cls_word: bool = False  # [CLS] is a word of the local loss too (GLoRIA's training loss)
     tokenizer: str | None = None  # tokenizer dir for a random BERT; None = WordPiece trained on the training reports
     freeze: bool = False  # the official code freezes the text tower
 
@@ -266,7 +267,7 @@ class TextConfig:
             _positive(getattr(self, n), f'{p}.{n}')
         _check(self.hidden_size % self.num_heads == 0, f'{p}.hidden_size',
                f'must be divisible by text.num_heads ({self.hidden_size} % {self.num_heads} != 0)')
-        _one_of(self.pool, ('cls', 'mean'), f'{p}.pool')
+        _one_of(self.pool, ('mean', 'tokens', 'cls'), f'{p}.pool')
         if self.model_name_or_path is None:
             _check(self.last_n_layers <= self.num_layers, f'{p}.last_n_layers',
                    f'cannot exceed text.num_layers ({self.last_n_layers} > {self.num_layers})')
@@ -277,7 +278,9 @@ class MoEConfig:
     num_experts: int = 6  # K
     router: str = 'report'  # router input: 'report' (paper), 'image' (official code) or 'both'
     router_hidden: int = 128  # router MLP width
+    router_norm: bool = False  # LayerNorm the last stage before the image router pools it (the code)
     top_k: int = 1  # experts per image (1 = the paper's hard top-1)
+    straight_through: bool = True  # top-1: w = p/p.detach(), the contrastive losses train the router (False: the code)
     routing: str = 'sparse'  # 'sparse': compute only selected experts; 'dense': compute all, select; 'soft': weight all
     expert_depth: int = 3  # conv layers per scale: 3 = paper (conv+BN+ReLU), 1 = the code's 1x1 conv+ReLU
     expert_kernel: int = 3  # kernel size of the expert convs (the code uses 1)
@@ -288,7 +291,7 @@ class MoEConfig:
     scales: tuple[int, ...] = (0, 1, 2, 3)  # pyramid levels the experts fuse; (3,) = the single-scale baseline (last stage only)
     expert_norm: str = 'auto'  # expert conv norm: 'auto' (none for the code's 1x1 depth-1 block, else batch), 'batch', 'group', 'none'
     expert_of_modality: tuple[int, ...] | None = None  # expert each modality's router loss targets; None = identity when K = 6, else m % K
-    router_loss: str = 'ce'  # 'ce' on modality labels / report tags, or 'none'
+    router_loss: str = 'ce'  # 'ce' on logits; 'ce_probs' on softmaxed probs (the code); 'none'
     balance_weight: float = 0.0  # Switch-style load-balancing loss weight
     z_weight: float = 0.0  # router z-loss weight
     image_router_weight: float = 1.0  # weight of the KL that teaches the image router the report router
@@ -315,7 +318,7 @@ class MoEConfig:
             e = self.expert_of_modality
             _check(len(e) == len(MODALITIES) and all(isinstance(k, int) and 0 <= k < self.num_experts for k in e),
                    f'{p}.expert_of_modality', f'must give an expert in [0, {self.num_experts}) for each of {len(MODALITIES)} modalities, got {e!r}')
-        _one_of(self.router_loss, ('ce', 'none'), f'{p}.router_loss')
+        _one_of(self.router_loss, ('ce', 'ce_probs', 'none'), f'{p}.router_loss')
         for n in ('balance_weight', 'z_weight', 'image_router_weight'): _positive(getattr(self, n), f'{p}.{n}', allow_zero=True)
 
 @dataclass
@@ -324,6 +327,7 @@ class LossConfig:
     global_weight: float = 0.5  # weight of the global InfoNCE
     local_weight: float = 0.5  # weight of the word-region loss
     aux_weight: float = 2.0  # weight of the router losses
+    directions: str = 'mean'  # each contrastive loss's two directions: 'mean' or 'sum' (GLoRIA, the code)
     temp1: float = 4.0  # word->region attention sharpness
     temp2: float = 5.0  # word aggregation
     temp3: float = 10.0  # logit scale (1/τ) of both contrastive losses
@@ -334,6 +338,7 @@ class LossConfig:
         _check_types(self, p)
         for n in ('global_weight', 'local_weight', 'aux_weight'): _positive(getattr(self, n), f'{p}.{n}', allow_zero=True)
         for n in ('temp1', 'temp2', 'temp3', 'local_chunk'): _positive(getattr(self, n), f'{p}.{n}')
+        _one_of(self.directions, ('mean', 'sum'), f'{p}.directions')
 
 @dataclass
 class TrainConfig:
@@ -551,10 +556,14 @@ def _paper_code() -> MedMoEConfig:
     """The official code's settings. `accum_steps=10` is its plain gradient accumulation: one optimizer step per 10 batches
     of 256, while each InfoNCE still contrasts only the 256 pairs of its own batch (accumulation does not enlarge the negatives)."""
     return MedMoEConfig(
+        data=DataConfig(pad_to_multiple=1),   # all 25 tokens (a multiple of 8 would round them down to 24)
         vision=VisionConfig(model_name='swin_tiny_patch4_window7_224'),
-        text=TextConfig(model_name_or_path='emilyalsentzer/Bio_ClinicalBERT', max_length=25, last_n_layers=4, freeze=True),
-        moe=MoEConfig(num_experts=6, router='image', dim=768, grid=56, expert_depth=1, expert_kernel=1, router_hidden=128),
-        loss=LossConfig(global_weight=0.5, local_weight=0.5, aux_weight=2.0, temp1=4.0, temp2=5.0, temp3=10.0),
+        text=TextConfig(model_name_or_path='emilyalsentzer/Bio_ClinicalBERT', max_length=25, last_n_layers=4,
+                        freeze=True, pool='tokens', cls_word=True),
+        moe=MoEConfig(num_experts=6, router='image', dim=768, grid=56, expert_depth=1, expert_kernel=1,
+                      router_hidden=128, straight_through=False, router_norm=True),
+        loss=LossConfig(global_weight=0.5, local_weight=0.5, aux_weight=2.0, temp1=4.0, temp2=5.0, temp3=10.0,
+                        directions='sum'),
         train=TrainConfig(epochs=10, batch_size=256, lr=5e-5, weight_decay=0.0, optimizer='adam', schedule='plateau',
                           grad_clip=0.25, precision='fp32', accum_steps=10),
         embed_dim=None, preset='paper-code')

@@ -41,6 +41,9 @@ ABLATIONS = {
                  'aux_off_balance': {'moe.router_loss': 'none', 'moe.balance_weight': 0.01}},
     'scales': {'scales_all': {'moe.scales': (0, 1, 2, 3)}, 'scales_last': {'moe.scales': (3,)},
                'scales_last_k1': {'moe.scales': (3,), 'moe.num_experts': 1}},
+    # on: the contrastive losses train the router through the top-1 gate; off: the aux loss alone (the official code)
+    'router gradient': {'straight_through_on': {'moe.straight_through': True},
+                        'straight_through_off': {'moe.straight_through': False}},
 }
 
 def _is_groups(d: dict) -> bool: return bool(d) and all(isinstance(v, dict) and v and all(isinstance(x, dict) for x in v.values()) for v in d.values())

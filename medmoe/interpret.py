@@ -106,7 +106,9 @@ def attention_maps(model: nn.Module,  # a MedMoE (with its tokenizer)
     finally: model.train(was)
     attn = word_region_attention(out['words'][i:i + 1].float(), out['word_mask'][i:i + 1], out['regions'][i:i + 1].float(), model.cfg.loss.temp1)[0]
     n = int(out['word_mask'][i].sum())
-    words = batch_words(model.tokenizer, batch['input_ids'][i:i + 1], batch['word_ids'][i:i + 1])[0][:n]
+    words = batch_words(model.tokenizer, batch['input_ids'][i:i + 1], batch['word_ids'][i:i + 1])[0]
+    if model.cfg.text.cls_word: words = ['[CLS]'] + words   # text.cls_word: word 0 is [CLS] (GLoRIA's local loss)
+    words = words[:n]
     G = model.cfg.moe.grid
     return words, attn[:n].reshape(n, G, G).cpu()
 

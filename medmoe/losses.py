@@ -231,7 +231,8 @@ class MedMoELoss(nn.Module):
         self.last: dict[str, float] = {}
 
     def _router_ce(self, out, modality, gather: bool) -> Tensor:
-        logits = _f32(_need(out, 'router_logits', "the router loss (moe.router_loss='ce')"))
+        logits = _f32(_need(out, 'router_logits', f"the router loss (moe.router_loss={self.cfg.moe.router_loss!r})"))
+        if self.cfg.moe.router_loss == 'ce_probs': logits = logits.softmax(-1)   # the code: CE on probs
         if modality is None: modality = torch.full(logits.shape[:1], -1, dtype=torch.long)
         targets = router_targets(torch.as_tensor(modality).to(logits.device), self.cfg.moe)
         world = dist_info()[1] if gather else 1
@@ -257,14 +258,18 @@ class MedMoELoss(nn.Module):
             scale = out.get('logit_scale')
             scale = lc.temp3 if scale is None else _f32(scale).clamp(max=100.)
             parts = dict(global_=zero, local=zero, router_ce=zero)
+            both = 2.0 if lc.directions == 'sum' else 1.0   # GLoRIA adds the two directions; we average them
             if lc.global_weight:
                 why = 'the global loss (loss.global_weight > 0)'
-                parts['global_'] = global_contrastive_loss(_f32(_need(out, 'img_emb', why)), _f32(_need(out, 'txt_emb', why)), logit_scale=scale, gather=gather)
+                img, txt = _f32(_need(out, 'img_emb', why)), _f32(_need(out, 'txt_emb', why))
+                parts['global_'] = both * global_contrastive_loss(img, txt, logit_scale=scale, gather=gather)
             if lc.local_weight:
                 why = 'the local loss (loss.local_weight > 0)'
-                parts['local'] = local_contrastive_loss(_f32(_need(out, 'words', why)), _need(out, 'word_mask', why), _f32(_need(out, 'regions', why)),
-                                                        lc.temp1, lc.temp2, scale, lc.local_chunk, gather=gather, block=self.block)
-            if lc.aux_weight and mc.router_loss == 'ce': parts['router_ce'] = self._router_ce(out, modality, gather)
+                words, mask = _f32(_need(out, 'words', why)), _need(out, 'word_mask', why)
+                regions = _f32(_need(out, 'regions', why))
+                parts['local'] = both * local_contrastive_loss(words, mask, regions, lc.temp1, lc.temp2, scale,
+                                                               lc.local_chunk, gather=gather, block=self.block)
+            if lc.aux_weight and mc.router_loss != 'none': parts['router_ce'] = self._router_ce(out, modality, gather)
             aux = {k: _f32(v) for k, v in aux.items()}
             total = lc.global_weight * parts['global_'] + lc.local_weight * parts['local'] + lc.aux_weight * parts['router_ce'] + sum(aux.values(), zero)
         names = ['global', 'local', 'router_ce'] + [k if k not in ('global', 'local', 'router_ce', 'total') else f'aux_{k}' for k in aux] + ['total']

@@ -63,12 +63,16 @@ def _trained_parts(cfg: MedMoEConfig) -> list[tuple[str, bool]]:
     "(parameter-name prefix, whether a term of `MedMoELoss` reaches it) for `MedMoE(cfg)`; the first matching prefix decides."
     m, l = cfg.moe, cfg.loss
     main = bool(l.global_weight or l.local_weight)     # contrastive losses: reach V, and the dispatching router through the gates
-    dispatch = main or bool((l.aux_weight and m.router_loss == 'ce') or m.balance_weight or m.z_weight)   # the dispatching router
+    gated = m.straight_through or m.top_k > 1 or m.routing == 'soft'   # ... when the gates carry the router's gradient
+    own = bool((l.aux_weight and m.router_loss != 'none') or m.balance_weight or m.z_weight)   # the router's own losses
+    dispatch = (main and gated) or own                 # what trains the dispatching router
+    norm = dispatch if m.router == 'image' else bool(m.image_router_weight) or (m.router == 'both' and dispatch)
     t_g = bool(l.global_weight) or (m.router != 'image' and dispatch)   # the report embedding: global loss, report/both router input
     return [('vision.', main or (m.router != 'report' and dispatch)), ('moe.', main), ('pool.', bool(l.global_weight)),
             ('img_proj.', bool(l.global_weight)), ('region_proj.', bool(l.local_weight)), ('text.global_proj.', t_g),
             ('text.local_proj.', bool(l.local_weight)), ('text.', t_g or bool(l.local_weight)), ('router.', dispatch),
-            ('image_router.', dispatch if m.router == 'image' else bool(m.image_router_weight)), ('logit_scale', main)]
+            ('image_router.', dispatch if m.router == 'image' else bool(m.image_router_weight)), ('logit_scale', main),
+            ('router_norm.', norm)]
 
 def _vocab_from_tokenizer(cfg: MedMoEConfig, tokenizer) -> MedMoEConfig:
     if tokenizer is None or cfg.text.model_name_or_path is not None or len(tokenizer) == cfg.text.vocab_size: return cfg
@@ -102,6 +106,7 @@ class MedMoE(nn.Module):
         self.region_proj = nn.Linear(m.dim, cfg.embed_dim) if cfg.embed_dim else nn.Identity()
         c_last = self.vision.channels[-1]
         self.image_router = Router(c_last, K, m.router_hidden)   # routes by the pooled last stage; at inference always
+        self.router_norm = nn.LayerNorm(c_last) if m.router_norm else None   # the code pools Swin's normed last state
         in_dim = {'image': 0, 'report': self.text.out_dim, 'both': self.text.out_dim + c_last}[m.router]
         self.router = Router(in_dim, K, m.router_hidden) if m.router != 'image' else None
         if cfg.loss.learnable_temperature: self.logit_scale = nn.Parameter(torch.tensor(math.log(cfg.loss.temp3)))
@@ -171,18 +176,24 @@ def encode_reports(self: MedMoE,
 
 # %% ../nbs/07_model.ipynb #65e77004
 @patch
+def _router_input(self: MedMoE, last: Tensor) -> Tensor:  # [B, C, h, w] the last pyramid level
+    "The pooled last stage [B, C] the image router reads (LayerNorm'd first under `moe.router_norm`)."
+    if self.router_norm is None: return last.mean((2, 3))
+    return self.router_norm(last.permute(0, 2, 3, 1)).mean((1, 2))
+
+@patch
 def _encode_image(self: MedMoE, x: Tensor, t_g: Tensor | None = None):
     "(v_g [B,E], regions [B,G²,E], routing dict)."
     if x.dim() != 4 or x.shape[1] != 3: raise ValueError(f"MedMoE: images must be [B, 3, S, S], got {tuple(x.shape)}")
     x = x.to(self.device)
     # timm's Swin cannot reshape zero images; they have no pixels to be the wrong size either (an all-skipped batch may be [0, 3, 0, 0])
     feats = self.vision(x) if len(x) else [x.new_zeros(0, *s) for s in self.vision.feature_shapes]
-    pooled = feats[-1].mean((2, 3))                               # the official code's router input
+    pooled = self._router_input(feats[-1])                       # the official code's router input
     mode = self.cfg.moe.router if t_g is not None else 'image'
     if mode != 'image' and t_g.shape[0] != x.shape[0]: raise ValueError(f"MedMoE: {x.shape[0]} images but {t_g.shape[0]} report embeddings")
     # dispatching, the image router is trained with the pyramid (the official code); as the report router's student it
     # reads a detached copy, so its KL trains the image router alone
-    img_logits = self.image_router(pooled if mode == 'image' else pooled.detach())
+    img_logits = self.image_router(pooled if mode == 'image' else self._router_input(feats[-1].detach()))
     if mode == 'image': logits = img_logits
     else: logits = self.router(t_g if mode == 'report' else torch.cat([t_g, pooled.to(t_g.dtype)], -1))
     r = self.moe([feats[i] for i in self.scales], logits)
@@ -288,7 +299,7 @@ def save_pretrained(self: MedMoE,
 # config fields that only drive training or data loading: a checkpoint may be loaded under other values
 _MAY_DIFFER = ('preset', 'train.', 'loss.', 'data.', 'vision.pretrained', 'vision.grad_checkpointing', 'vision.freeze', 'text.freeze',
                'text.max_length', 'text.tokenizer', 'moe.router_loss', 'moe.balance_weight', 'moe.z_weight', 'moe.image_router_weight',
-               'moe.expert_of_modality')
+               'moe.expert_of_modality', 'moe.straight_through')
 _MUST_MATCH = ('loss.learnable_temperature', 'data.image_size', 'data.mean', 'data.std')   # ... except these
 
 def _flat(d: dict, pre: str = '') -> dict:

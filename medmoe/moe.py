@@ -158,9 +158,10 @@ class MoE(nn.Module):
                  in_channels: list[int],  # pyramid channels, e.g. `SwinPyramid.channels`
                  norm: str | None = None,  # expert norm; None = `cfg.moe.expert_norm` if the config has it, else 'auto'
                  conv_at: str = 'min',  # see `Expert`
-                 straight_through: bool = True):  # top-1 gate w = p/p.detach() (router learns from the main loss)
+                 straight_through: bool | None = None):  # top-1 gate p/p.detach(); None = `cfg.moe.straight_through`
         super().__init__()
         c = cfg_moe
+        if straight_through is None: straight_through = getattr(c, 'straight_through', True)
         self.num_experts, self.top_k, self.routing, self.straight_through = c.num_experts, c.top_k, c.routing, straight_through
         self.dim, self.grid, self.num_scales = c.dim, c.grid, len(in_channels)
         norm = norm or getattr(c, 'expert_norm', 'auto')

@@ -184,7 +184,7 @@ class TextEncoder(nn.Module):
                  tokenizer=None):  # when given, checked against the encoder's vocabulary
         super().__init__()
         cfg.validate('text')
-        self.cfg, self.pool, self.last_n_layers = cfg, cfg.pool, cfg.last_n_layers
+        self.cfg, self.pool, self.last_n_layers, self.cls_word = cfg, cfg.pool, cfg.last_n_layers, cfg.cls_word
         self.encoder = _load_encoder(cfg)
         ecfg = self.encoder.config
         n_layers = ecfg.num_hidden_layers
@@ -224,11 +224,18 @@ class TextEncoder(nn.Module):
         "(t_g [B, E], words [B, N, E], word_mask [B, N] bool)."
         tokens = self.token_features(input_ids, attention_mask)
         words, word_mask = aggregate_word_pieces(tokens, word_ids, num_words)
+        if self.cls_word:   # GLoRIA's local loss reads [CLS] as word 0
+            words = torch.cat([tokens[:, :1].to(words.dtype), words], 1)
+            word_mask = F.pad(word_mask, (1, 0), value=True)
         if self.pool == 'cls': g = tokens[:, 0]
+        elif self.pool == 'tokens':   # every attended token: GLoRIA's mean, [CLS] and [SEP] included
+            m = attention_mask[..., None].to(tokens.dtype)
+            g = (tokens * m).sum(1) / m.sum(1).clamp(min=1)
         else: g = words.sum(1) / word_mask.sum(1, keepdim=True).clamp(min=1).to(words.dtype)
         words = self.local_proj(words).masked_fill(~word_mask[..., None], 0)
         return self.global_proj(g), words, word_mask
 
     def extra_repr(self) -> str:
         return (f"{self.cfg.model_name_or_path or 'random BERT'}, last_n_layers={self.last_n_layers}, pool={self.pool!r}, "
+                f"cls_word={self.cls_word}, "
                 f"out_dim={self.out_dim}, frozen={self.frozen}")
