@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy import stats
-from .core import MODALITIES, MedMoEConfig, ConfigError, Record, get_device
+from .core import MODALITIES, MedMoEConfig, ConfigError, Record, atomic_write, get_device
 from .synth import TWIN_ATTRS, FINDINGS, _alternatives, distractor, synth_sample
 from .retrieval import l2_normalize
 
@@ -267,11 +267,6 @@ def arm_table(summary: pd.DataFrame,  # summary.csv (`write_summary`)
     return pd.DataFrame(rows)
 
 # %% ../nbs/13a_claim.ipynb #8e09b7f0
-def _write_json(path: Path, obj: dict):
-    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    with open(tmp, 'w') as f: json.dump(obj, f); f.flush(); os.fsync(f.fileno())
-    os.replace(tmp, path)
-
 def _differs(saved: dict, now: dict, arm: str, scale: str, arms: dict) -> list[str]:
     "The fields that define a run (the scale's and the arm's overrides, the seed) whose saved value differs from now."
     def get(d, key):
@@ -304,7 +299,7 @@ def _run_one(arm, seed, cfg, scale, out, pairs, verbose):
     obj = dict(arm=arm, seed=int(seed), scale=scale if isinstance(scale, str) else 'custom', date=date.today().isoformat(), config=cfg.to_dict(), device=res['device'],
                seconds=dict(res['seconds'], readout=time.time() - t0), history=res['history'], heldout=res['test'],
                versions=res['versions'], readout=r)
-    _write_json(out / f'{arm}-s{seed}.json', obj)
+    atomic_write(out / f'{arm}-s{seed}.json', json.dumps(obj))
     import shutil; shutil.rmtree(run_dir, ignore_errors=True)
     return obj
 
@@ -320,7 +315,7 @@ def _untrained(seed, cfg, scale, out, pairs):
     t0 = time.time(); r = counterfactual_readout(model, pairs, cfg, tok)
     obj = dict(arm='untrained', seed=int(seed), scale=scale if isinstance(scale, str) else 'custom', date=date.today().isoformat(), config=cfg.to_dict(), device='cpu',
                seconds=dict(readout=time.time() - t0), history=[], heldout=None, versions=_versions(), readout=r)
-    _write_json(out / f'untrained-s{seed}.json', obj)
+    atomic_write(out / f'untrained-s{seed}.json', json.dumps(obj))
     return obj
 
 def _line(obj) -> str:
@@ -382,7 +377,7 @@ def write_summary(out: str | Path) -> pd.DataFrame:
     if not res: return pd.DataFrame(columns=['arm', 'seed', 'modality', 'scale', 'attribute', 'direction', 'accuracy', 'n'])
     df = pd.concat([readout_table(readout_trials(d['readout'])).assign(arm=a, seed=s) for (a, s), d in res.items()], ignore_index=True)
     df = df[['arm', 'seed', 'modality', 'scale', 'attribute', 'direction', 'accuracy', 'n']]
-    tmp = Path(out) / '.summary.csv.tmp'; df.round(3).to_csv(tmp, index=False); os.replace(tmp, Path(out) / 'summary.csv')
+    atomic_write(Path(out) / 'summary.csv', lambda tmp: df.round(3).to_csv(tmp, index=False))
     return df
 
 # %% ../nbs/13a_claim.ipynb #ad319213
