@@ -11,7 +11,8 @@ from .core import MoEConfig, MODALITIES, ConfigError
 
 # %% auto #0
 __all__ = ['Router', 'expert_of_modality', 'router_targets', 'router_ce', 'load_balancing_loss', 'router_z_loss',
-           'image_router_kl', 'ExpertBatchNorm', 'conv_block', 'resize_to', 'Expert', 'gate', 'MoE']
+           'image_router_kl', 'ExpertBatchNorm', 'conv_block', 'resize_to', 'fuse_scales', 'Expert', 'gate', 'MoE',
+           'gathered_conv', 'gathered_batch_norm', 'static_experts']
 
 # %% ../nbs/05_moe.ipynb #b6ff4993
 class Router(nn.Module):
@@ -103,6 +104,15 @@ def resize_to(x: Tensor, size: int) -> Tensor:
         return F.interpolate(x.float(), size=(size, size), mode='bilinear', align_corners=False, antialias=True).to(x.dtype)
     return F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False, antialias=shrink)
 
+# %% ../nbs/05_moe.ipynb #f5e0a001
+def fuse_scales(maps: list[Tensor],  # S maps [B, D, G, G], one per pyramid level
+                scale_attn) -> tuple[Tensor, Tensor]:  # maps a [B, D, G, G] map to [B, 1, G, G] scores
+    "(V = Σ_s β_s·F_s [B, D, G, G], β [B, S, G, G]): the softmax over levels, summed level by level."
+    beta = torch.cat([scale_attn(m) for m in maps], 1).float().softmax(1).to(maps[0].dtype)
+    V = maps[0] * beta[:, :1]
+    for s in range(1, len(maps)): V = torch.addcmul(V, maps[s], beta[:, s:s + 1])   # no [B, S, D, G, G] stack
+    return V, beta
+
 # %% ../nbs/05_moe.ipynb #9fd9b22f
 class Expert(nn.Module):
     "Project each pyramid level to `dim`, resample to `grid`², fuse with a per-location softmax over scales."
@@ -133,10 +143,7 @@ class Expert(nn.Module):
                 raise ValueError(f"pyramid level {i}: expected [B, {self.in_channels[i]}, H, W] (NCHW), got {tuple(f.shape)}")
             if self.conv_at == 'min' and (f.shape[-2] > G or f.shape[-1] > G): f = resize_to(f, G)
             maps.append(resize_to(block(f), G))
-        Fs = torch.stack(maps, 1)                                   # [B, S, D, G, G]
-        B, S = Fs.shape[:2]
-        beta = self.scale_attn(Fs.flatten(0, 1)).view(B, S, G, G).float().softmax(1).to(Fs.dtype)
-        return (beta.unsqueeze(2) * Fs).sum(1), beta
+        return fuse_scales(maps, self.scale_attn)
 
 # %% ../nbs/05_moe.ipynb #7a9d321c
 def gate(logits: Tensor,  # [B, K] router logits
@@ -158,8 +165,12 @@ class MoE(nn.Module):
                  in_channels: list[int],  # pyramid channels, e.g. `SwinPyramid.channels`
                  norm: str | None = None,  # expert norm; None = `cfg.moe.expert_norm` if the config has it, else 'auto'
                  conv_at: str = 'min',  # see `Expert`
-                 straight_through: bool | None = None):  # top-1 gate p/p.detach(); None = `cfg.moe.straight_through`
+                 straight_through: bool | None = None,  # top-1 gate p/p.detach(); None = `cfg.moe.straight_through`
+                 dispatch: str = 'auto'):  # sparse: 'loop' over experts, 'static' shapes, 'auto' = static when compiling
         super().__init__()
+        if dispatch not in ('auto', 'loop', 'static'):
+            raise ValueError(f"dispatch must be 'auto', 'loop' or 'static', got {dispatch!r}")
+        self.dispatch = dispatch
         c = cfg_moe
         if straight_through is None: straight_through = getattr(c, 'straight_through', True)
         self.num_experts, self.top_k, self.routing, self.straight_through = c.num_experts, c.top_k, c.routing, straight_through
@@ -187,7 +198,7 @@ class MoE(nn.Module):
         B, K = feats[0].shape[0], self.num_experts
         if logits.shape != (B, K): raise ValueError(f"router logits must be [{B}, {K}], got {tuple(logits.shape)}")
         idx, w, probs = gate(logits, self.top_k, self.straight_through)
-        if routing == 'sparse': V, beta = self._sparse(feats, idx, w)
+        if routing == 'sparse': V, beta = self._dispatch_sparse(feats, idx, w)
         elif routing in ('dense', 'soft'):
             outs = [e(feats) for e in self.experts]
             Vs, bs = torch.stack([o[0] for o in outs], 1), torch.stack([o[1] for o in outs], 1)   # [B,K,D,G,G], [B,K,S,G,G]
@@ -200,6 +211,19 @@ class MoE(nn.Module):
             if routing == 'soft': w = probs.gather(1, idx)
         else: raise ValueError(f"routing must be 'sparse', 'dense' or 'soft', got {routing!r}")
         return dict(V_local=V, beta=beta, expert_idx=idx, expert_weights=w, probs=probs)
+
+    def _dispatch_sparse(self, feats: list[Tensor], idx: Tensor, w: Tensor) -> tuple[Tensor, Tensor]:
+        "Sparse by `self.dispatch`: `static_experts` when asked (under 'auto': while compiling), else the loop."
+        static = self.dispatch == 'static' or (self.dispatch == 'auto' and torch.compiler.is_compiling())
+        if not static or idx.shape[0] == 0: return self._sparse(feats, idx, w)
+        B, k = idx.shape
+        if k > 1:
+            rows = torch.arange(B, device=idx.device).repeat_interleave(k)    # (sample, slot) pairs, sample-major
+            feats = [f.index_select(0, rows) for f in feats]
+        v, b = static_experts(self.experts, feats, idx.reshape(-1))          # defined below (static dispatch)
+        g = w.reshape(-1).to(v.dtype)[:, None, None, None]
+        if k == 1: return v * g, b * g
+        return (v * g).view(B, k, *v.shape[1:]).sum(1), (b * g).view(B, k, *b.shape[1:]).sum(1)
 
     def _sparse(self, feats, idx, w):
         B, k = idx.shape
@@ -222,3 +246,80 @@ class MoE(nn.Module):
             f = feats[0]
             V, beta = f.new_zeros(B, self.dim, self.grid, self.grid), f.new_zeros(B, self.num_scales, self.grid, self.grid)
         return V, beta
+
+# %% ../nbs/05_moe.ipynb #f5e0a004
+def _stack(mods: list, name: str, idx: Tensor) -> Tensor | None:
+    "Parameter `name` of K modules stacked [K, ...], then one row per sample [n, ...] (None when absent)."
+    if getattr(mods[0], name) is None: return None
+    return torch.stack([getattr(m, name) for m in mods])[idx]
+
+def gathered_conv(x: Tensor,  # [n, C, H, W] the samples
+                  convs: list,  # K `nn.Conv2d` of the same shape, one per expert
+                  idx: Tensor) -> Tensor:  # [n] the expert of each sample
+    "Each sample convolved by its own expert's conv: one batched matmul (1×1) or grouped conv, static shapes."
+    n, C, H, W = x.shape
+    w, b = _stack(convs, 'weight', idx), _stack(convs, 'bias', idx)     # [n, D, C, k, k], [n, D]
+    D, k = w.shape[1], w.shape[-1]
+    if k == 1: y = torch.bmm(w.view(n, D, C), x.reshape(n, C, H * W)).view(n, D, H, W)
+    elif n == 0: y = x.new_zeros(0, D, H, W)
+    else: y = F.conv2d(x.reshape(1, n * C, H, W), w.reshape(n * D, C, k, k), padding=k // 2, groups=n).view(n, D, H, W)
+    return y if b is None else y + b[:, :, None, None]
+
+# %% ../nbs/05_moe.ipynb #f5e0a006
+def _bn_update(bns: list, mean: Tensor, var: Tensor, cnt: Tensor, use: Tensor):
+    "Move the running statistics of the experts whose batch statistics exist (`use`); the others stay."
+    with torch.no_grad():
+        unbiased = var * (cnt / (cnt - 1).clamp(min=1))[:, None]
+        for e, bn in enumerate(bns):
+            m = bn.momentum
+            bn.running_mean.copy_(torch.where(use[e], (1 - m) * bn.running_mean + m * mean[e], bn.running_mean))
+            bn.running_var.copy_(torch.where(use[e], (1 - m) * bn.running_var + m * unbiased[e], bn.running_var))
+            bn.num_batches_tracked.add_(use[e].long())
+
+def gathered_batch_norm(x: Tensor,  # [n, D, H, W] the samples
+                        bns: list,  # K `ExpertBatchNorm`, one per expert
+                        idx: Tensor) -> Tensor:  # [n] the expert of each sample
+    "Each expert's BatchNorm over the samples routed to it (per-expert sums by `index_add`), static shapes."
+    bn, K, xf = bns[0], len(bns), x.float()
+    rm, rv = torch.stack([b.running_mean for b in bns]), torch.stack([b.running_var for b in bns])
+    if bn.training:
+        cnt = torch.zeros(K, device=x.device).index_add(0, idx, torch.ones_like(idx, dtype=torch.float))
+        cnt = cnt * x.shape[-2] * x.shape[-1]                                       # values per channel, per expert
+        mean = rm.new_zeros(rm.shape).index_add(0, idx, xf.sum((2, 3))) / cnt.clamp(min=1)[:, None]
+        sq = (xf - mean[idx][:, :, None, None]).pow(2).sum((2, 3))
+        var = rm.new_zeros(rm.shape).index_add(0, idx, sq) / cnt.clamp(min=1)[:, None]
+        use = cnt > 1                                                               # else: running statistics
+        _bn_update(bns, mean.detach(), var.detach(), cnt, use)
+        mean, var = torch.where(use[:, None], mean, rm), torch.where(use[:, None], var, rv)
+    else: mean, var = rm, rv
+    scale = torch.rsqrt(var + bn.eps)[idx] * _stack(bns, 'weight', idx)
+    y = (xf - mean[idx][:, :, None, None]) * scale[:, :, None, None] + _stack(bns, 'bias', idx)[:, :, None, None]
+    return y.to(x.dtype)
+
+# %% ../nbs/05_moe.ipynb #f5e0a008
+def _gathered(layers: list, x: Tensor, idx: Tensor) -> Tensor:
+    "Layer j of the K experts applied to each sample by its own expert."
+    l = layers[0]
+    if isinstance(l, nn.Conv2d): return gathered_conv(x, layers, idx)
+    if isinstance(l, nn.BatchNorm2d): return gathered_batch_norm(x, layers, idx)
+    if isinstance(l, nn.GroupNorm):
+        y = F.group_norm(x, l.num_groups, eps=l.eps)
+        return y * _stack(layers, 'weight', idx)[..., None, None] + _stack(layers, 'bias', idx)[..., None, None]
+    if isinstance(l, nn.ReLU): return F.relu(x)
+    raise TypeError(f"static dispatch cannot gather a {type(l).__name__} layer; use dispatch='loop'")
+
+def static_experts(experts: nn.ModuleList,  # K `Expert`s of the same shape
+                   feats: list[Tensor],  # the pyramid, n samples
+                   idx: Tensor) -> tuple[Tensor, Tensor]:  # [n] the expert of each sample
+    "`Expert.forward` of every sample through its own expert, in one pass of static shapes: (V, β)."
+    e0, G, maps = experts[0], experts[0].grid, []
+    if len(feats) != len(e0.blocks): raise ValueError(f"Expert expects {len(e0.blocks)} pyramid levels, got {len(feats)}")
+    for i, f in enumerate(feats):
+        if f.dim() != 4 or f.shape[1] != e0.in_channels[i]:
+            raise ValueError(f"pyramid level {i}: expected [B, {e0.in_channels[i]}, H, W] (NCHW), got {tuple(f.shape)}")
+        if e0.conv_at == 'min' and (f.shape[-2] > G or f.shape[-1] > G): f = resize_to(f, G)
+        for j in range(len(e0.blocks[i])): f = _gathered([e.blocks[i][j] for e in experts], f, idx)
+        maps.append(resize_to(f, G))
+    attn = lambda m: _gathered([e.scale_attn[2] for e in experts], F.relu(
+        _gathered([e.scale_attn[0] for e in experts], m, idx)), idx)
+    return fuse_scales(maps, attn)
