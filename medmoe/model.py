@@ -74,6 +74,12 @@ def _trained_parts(cfg: MedMoEConfig) -> list[tuple[str, bool]]:
             ('image_router.', dispatch if m.router == 'image' else bool(m.image_router_weight)), ('logit_scale', main),
             ('router_norm.', norm)]
 
+def _install_output_hooks(encoder: nn.Module):
+    "Install transformers' hidden-state hooks now: on a first forward they go in under a lock `torch.compile` cannot trace."
+    try: from transformers.utils.output_capturing import _CAN_RECORD_REGISTRY, maybe_install_capturing_hooks
+    except ImportError: return            # a transformers without output-capturing hooks
+    if _CAN_RECORD_REGISTRY.get(encoder): maybe_install_capturing_hooks(encoder)
+
 def _vocab_from_tokenizer(cfg: MedMoEConfig, tokenizer) -> MedMoEConfig:
     if tokenizer is None or cfg.text.model_name_or_path is not None or len(tokenizer) == cfg.text.vocab_size: return cfg
     return cfg.replace(**{'text.vocab_size': len(tokenizer)})
@@ -101,6 +107,7 @@ class MedMoE(nn.Module):
                               f"set moe.dim={self.text.hidden_size} or give embed_dim")
         self.embed_dim, self.scales, K = cfg.embed_dim or m.dim, tuple(m.scales), m.num_experts
         self.moe = MoE(m, [self.vision.channels[i] for i in self.scales])
+        _install_output_hooks(self.text.encoder)
         self.pool = AttentionPool(m.dim) if m.pool == 'attention' else None
         self.img_proj = nn.Linear(m.dim, cfg.embed_dim) if cfg.embed_dim else nn.Identity()
         self.region_proj = nn.Linear(m.dim, cfg.embed_dim) if cfg.embed_dim else nn.Identity()
@@ -157,7 +164,10 @@ def encode_text(self: MedMoE,
     ids, mask, wids = (_field(batch_or_tokens, k, 'MedMoE.encode_text') for k in _TEXT_KEYS)
     if ids.shape[0] == 0: return self._empty_text()
     dev = self.device
-    return self.text(ids.to(dev), mask.to(dev), wids.to(dev))
+    # compiled: one word slot per token (a static shape; the extra slots are masked) instead of the batch's word count,
+    # which would be a host sync and a recompile per count
+    n_words = ids.shape[1] if torch.compiler.is_compiling() else None
+    return self.text(ids.to(dev), mask.to(dev), wids.to(dev), n_words)
 
 @patch
 def _empty_text(self: MedMoE):
