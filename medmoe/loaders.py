@@ -119,8 +119,32 @@ class ReportCollator:
             out.append(t[:enc['offset_mapping'][b][(cut or budget) - 1][1]])
         return out
 
+    def _encoded(self, text: str) -> tuple[list, list]:
+        "(token ids, word ids) of one report, cut to the budget; kept per text, since every epoch re-reads the reports."
+        cache = self.__dict__.setdefault('_cache', {})
+        hit = cache.get(text)
+        if hit is None:
+            enc = self.tok(self.fit([text]), truncation=True, max_length=self.limit)
+            seen = {}
+            hit = (enc['input_ids'][0], [-1 if w is None else seen.setdefault(w, len(seen)) for w in enc.word_ids(0)])
+            if len(cache) >= 2**16: cache.clear()           # bounded: 65,536 reports
+            cache[text] = hit
+        return hit
+
     def tokenize(self, texts: list[str]) -> dict:
-        "input_ids, attention_mask and word_ids (long [B, L]) of `texts`."
+        "input_ids, attention_mask and word_ids (long [B, L]) of `texts` (each report tokenized once, then cached)."
+        if getattr(self.tok, 'padding_side', 'right') != 'right': return self.tokenize_batch(texts)
+        rows = [self._encoded(t) for t in texts]
+        L = max(len(ids) for ids, _ in rows)
+        if self.limit % self.multiple == 0: L = -(-L // self.multiple) * self.multiple
+        ids = torch.full((len(rows), L), self.tok.pad_token_id, dtype=torch.long)
+        mask, wids = torch.zeros_like(ids), torch.full_like(ids, -1)
+        for b, (i, w) in enumerate(rows):
+            ids[b, :len(i)], wids[b, :len(w)], mask[b, :len(i)] = torch.tensor(i), torch.tensor(w), 1
+        return dict(input_ids=ids, attention_mask=mask, word_ids=wids)
+
+    def tokenize_batch(self, texts: list[str]) -> dict:
+        "`tokenize` by one call of the tokenizer on the batch, uncached (the reference)."
         pad = dict(pad_to_multiple_of=self.multiple) if self.limit % self.multiple == 0 else {}
         enc = self.tok(self.fit(texts), truncation=True, max_length=self.limit, padding='longest', return_tensors='pt', **pad)
         wids = torch.full_like(enc['input_ids'], -1)
