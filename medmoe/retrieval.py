@@ -15,15 +15,22 @@ __all__ = ['as_float_tensor', 'l2_normalize', 'block_rows', 'chunked_topk', 'rel
            'retrieval_metrics', 'chance_levels', 'local_pair_fn', 'rerank_topk', 'precision_at_k']
 
 # %% ../nbs/09a_retrieval.ipynb #a1017e8c
+_CHECKED = '_medmoe_finite'  # attribute of a float32 tensor: its `_version` when it was last found finite
+
+def _mark_finite(t: torch.Tensor) -> torch.Tensor:
+    setattr(t, _CHECKED, t._version)
+    return t
+
 def as_float_tensor(x, name: str = 'x') -> torch.Tensor:
     "`x` (numpy array or tensor, [n, dim]) as float32; a row holding NaN or inf is an error naming it."
     t = torch.as_tensor(x)
     if t.ndim != 2: raise ValueError(f"{name}: expected a 2-D [n, dim] array, got shape {tuple(t.shape)}")
     t = t.float()
+    if getattr(t, _CHECKED, None) == t._version: return t   # checked earlier in this call chain, unchanged since
     for s in range(0, len(t), 65536):
         bad = ~torch.isfinite(t[s:s + 65536]).all(1)
         if bad.any(): raise ValueError(f"{name}: row {s + int(bad.nonzero()[0, 0])} holds NaN or inf")
-    return t
+    return _mark_finite(t)
 
 def l2_normalize(x, name: str = 'x', eps: float = 1e-12) -> torch.Tensor:
     "Rows of `x` scaled to unit L2 norm (a float32 copy); a zero row is an error naming it."
@@ -31,7 +38,7 @@ def l2_normalize(x, name: str = 'x', eps: float = 1e-12) -> torch.Tensor:
     n = t.norm(dim=1, keepdim=True)
     zero = n.squeeze(1) <= eps
     if zero.any(): raise ValueError(f"{name}: row {int(zero.nonzero()[0, 0])} has zero norm and cannot be L2-normalised")
-    return t / n
+    return _mark_finite(t / n)   # finite rows over norms > eps: finite
 
 # %% ../nbs/09a_retrieval.ipynb #1c02eb90
 def block_rows(n_keys: int, # keys scored per query row
