@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_bench.ipynb #2200403e
 from __future__ import annotations
-import argparse, datetime, gc, json, math, re, time
+import argparse, datetime, gc, json, math, os, re, time
 from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
@@ -18,8 +18,8 @@ from .losses import MedMoELoss, global_contrastive_loss
 # %% auto #0
 __all__ = ['BENCH_VARIANTS', 'PEAK_BF16_TFLOPS', 'FLOP_CONVENTION', 'BenchVariant', 'variant_config', 'ClipBaseline', 'ClipLoss',
            'gloria_local_loss_loop', 'OfficialLoss', 'random_batch', 'build_variant', 'make_optimizer', 'bench_step',
-           'peak_flops', 'step_gflops', 'measure', 'run_bench', 'load_bench', 'bench_table', 'bench_targets',
-           'to_markdown', 'profile_step', 'add_bench_args', 'cmd_bench']
+           'peak_flops', 'step_gflops', 'measure', 'run_bench', 'load_bench', 'interleave', 'bench_table',
+           'bench_targets', 'to_markdown', 'profile_step', 'add_bench_args', 'cmd_bench']
 
 # %% ../nbs/12_bench.ipynb #ecd7b653
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class BenchVariant:
     tiny: dict  # dotted config overrides on the `tiny` preset (size='tiny')
     model: str = 'medmoe'  # 'clip' (`ClipBaseline`) or 'medmoe' (`MedMoE`)
     local_loss: str = 'batched'  # 'none' (global InfoNCE only), 'loop' (GLoRIA, per caption) or 'batched' (`MedMoELoss`)
+    reference_experts: bool = False  # experts in the official code's order (`Expert.reference`: scale MLP at G², a stack)
 
 _CODE_TINY = {'moe.router': 'image', 'moe.expert_depth': 1, 'moe.expert_kernel': 1, 'moe.grid': 16,
               'text.max_length': 25, 'text.freeze': True, 'embed_dim': None}
@@ -39,7 +40,7 @@ _CODE_TINY = {'moe.router': 'image', 'moe.expert_depth': 1, 'moe.expert_kernel':
 BENCH_VARIANTS = {v.name: v for v in (
     BenchVariant('clip', 'two-tower CLIP (Swin-T + BERT-base), global InfoNCE only', 'swin-t', {}, {}, model='clip', local_loss='none'),
     BenchVariant('official', "the official code's way: K dense experts, 56² grid, per-caption local loss loop", 'paper-code',
-                 {'moe.routing': 'dense'}, {**_CODE_TINY, 'moe.routing': 'dense'}, local_loss='loop'),
+                 {'moe.routing': 'dense'}, {**_CODE_TINY, 'moe.routing': 'dense'}, local_loss='loop', reference_experts=True),
     BenchVariant('paper-code', 'medmoe paper-code: sparse top-1 dispatch, batched chunked local loss', 'paper-code', {}, _CODE_TINY),
     BenchVariant('swin-t', 'medmoe swin-t: the recommended configuration', 'swin-t', {}, {}))}
 
@@ -170,6 +171,7 @@ def build_variant(name: str,  # a key of `BENCH_VARIANTS`
     from medmoe.model import MedMoE
     v, cfg = _variant(name), variant_config(name, size, **overrides)
     model = (ClipBaseline(cfg) if v.model == 'clip' else MedMoE.from_config(cfg)).to(device).train()
+    for e in (model.moe.experts if v.reference_experts else []): e.reference = True
     if compile: model.compile()
     if v.local_loss == 'none': loss_fn = ClipLoss(cfg)
     elif v.local_loss == 'loop': loss_fn = OfficialLoss(cfg)
@@ -395,6 +397,48 @@ def load_bench(path: str | Path) -> pd.DataFrame:  # a bench.json, or the direct
     df = pd.DataFrame(d['rows']); df.attrs['meta'] = d.get('meta', {})
     return df
 
+# %% ../nbs/12_bench.ipynb #fb0c0002
+def _build_for_timing(name, batch_size, size, dev, precision, seed):
+    set_seed(seed)
+    model, loss_fn, cfg = build_variant(name, size, dev)
+    batch, opt = random_batch(cfg, batch_size, dev, seed=seed), make_optimizer(model, cfg)
+    return lambda: bench_step(model, loss_fn, batch, opt, precision, cfg.train.grad_clip)
+
+def interleave(variants: list = ('official', 'paper-code', 'clip'),  # keys of `BENCH_VARIANTS`
+               batch_size: int = 2,  # images per step
+               rounds: int = 5,  # times each variant is timed, in turn
+               steps: int = 1,  # steps per timing
+               warmup: int = 1,  # untimed steps per variant first
+               precision: str = 'fp32',  # 'bf16' or 'fp32'
+               device: str | None = 'cpu',  # None = 'auto'
+               size: str = 'full',  # 'full' or 'tiny'
+               ref: str = 'paper-code') -> pd.DataFrame:  # ratios are to this variant
+    "Time variants in turn (A, B, C, A, B, C …): per variant median/min ms per step and median/min ratio to `ref`."
+    variants = list(dict.fromkeys(variants))
+    for v in variants + [ref]: _variant(v)
+    if ref not in variants: raise ValueError(f"interleave: the reference {ref!r} must be one of the variants {variants}")
+    _check_args(batch_size, steps, warmup, precision)
+    if rounds < 1: raise ValueError(f"interleave: rounds must be >= 1, got {rounds}")
+    dev, load0 = get_device(str(device) if device is not None else 'auto'), os.getloadavg()
+    steps_of = {v: _build_for_timing(v, batch_size, size, dev, precision, 0) for v in variants}
+    for step in steps_of.values():
+        for _ in range(warmup): step()
+    times = {v: [] for v in variants}
+    for _ in range(rounds):
+        for v, step in steps_of.items():
+            _sync(dev); t0 = time.perf_counter()
+            for _ in range(steps): step()
+            _sync(dev); times[v].append((time.perf_counter() - t0) / steps * 1e3)
+    t = pd.DataFrame(times)                                            # [round, variant] ms per step
+    r = t.div(t[ref], axis=0)
+    df = pd.DataFrame(dict(ms_median=t.median(), ms_min=t.min(), ratio_median=r.median(), ratio_min=r.min()))
+    df.index.name = 'variant'
+    df.attrs['meta'] = dict(device=_device_name(dev), torch=torch.__version__, threads=torch.get_num_threads(),
+                            batch=batch_size, rounds=rounds, steps=steps, precision=precision, size=size, ref=ref,
+                            loadavg_before=load0, loadavg_after=os.getloadavg(), cpus=os.cpu_count(),
+                            date=datetime.datetime.now().isoformat(timespec='seconds'), times_ms=t.to_dict('list'))
+    return df
+
 # %% ../nbs/12_bench.ipynb #1cc04893
 def _fmt(x, spec):
     return '' if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
@@ -496,10 +540,27 @@ def add_bench_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:  # th
     p.add_argument('--size', default='full', choices=['full', 'tiny'], help="'full' presets, or 'tiny' CPU-sized stand-ins")
     p.add_argument('--peak-tflops', type=float, default=None, help="the device's dense bf16 peak for MFU (default: looked up by name)")
     p.add_argument('--out', default='runs/bench', help='directory for bench.json and bench.csv (default: runs/bench)')
+    p.add_argument('--interleave', type=int, default=0, metavar='ROUNDS',
+                   help='time the variants in turn for ROUNDS rounds at the first batch size, eager (see `interleave`); '
+                        'writes interleave.json (default: 0, off)')
     return p
+
+def _cmd_interleave(args: argparse.Namespace) -> int:
+    ref = 'paper-code' if 'paper-code' in args.variants else args.variants[0]
+    df = interleave(args.variants, args.batch_sizes[0], args.interleave, args.steps, args.warmup, args.precision,
+                    args.device, args.size, ref)
+    m = df.attrs['meta']
+    print(f"{m['device']}, torch {m['torch']}, {m['threads']} threads, batch {m['batch']}, {args.precision}, size {args.size}; "
+          f"load average {m['loadavg_before'][0]:.2f} before, {m['loadavg_after'][0]:.2f} after ({m['cpus']} CPUs)")
+    with pd.option_context('display.width', 200): print(df.round(3).to_string())
+    out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
+    (out / 'interleave.json').write_text(json.dumps(dict(meta=m, rows=_to_json(df.reset_index())), indent=1))
+    print(f"\nwrote {out / 'interleave.json'}")
+    return 0
 
 def cmd_bench(args: argparse.Namespace) -> int:  # parsed `add_bench_args` options
     "Run `medmoe bench`: measure, print the table (and targets), write OUT/bench.json, .csv and .md (tables); 0 on success."
+    if args.interleave: return _cmd_interleave(args)
     modes = list(dict.fromkeys(args.compile_modes))
     df = run_bench(args.variants, args.batch_sizes, args.steps, args.warmup, tuple(m == 'compile' for m in modes), args.precision,
                    args.device, args.size, args.out, args.peak_tflops)

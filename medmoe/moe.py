@@ -105,12 +105,20 @@ def resize_to(x: Tensor, size: int) -> Tensor:
     return F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False, antialias=shrink)
 
 # %% ../nbs/05_moe.ipynb #f5e0a001
-def fuse_scales(maps: list[Tensor],  # S maps [B, D, G, G], one per pyramid level
-                scale_attn) -> tuple[Tensor, Tensor]:  # maps a [B, D, G, G] map to [B, 1, G, G] scores
-    "(V = Σ_s β_s·F_s [B, D, G, G], β [B, S, G, G]): the softmax over levels, summed level by level."
-    beta = torch.cat([scale_attn(m) for m in maps], 1).float().softmax(1).to(maps[0].dtype)
-    V = maps[0] * beta[:, :1]
-    for s in range(1, len(maps)): V = torch.addcmul(V, maps[s], beta[:, s:s + 1])   # no [B, S, D, G, G] stack
+def fuse_scales(maps: list[Tensor],  # S maps [B, D, h_s, w_s], each level at the size it was convolved at
+                first,  # the scale attention's first layer, a 1×1 conv: linear at each location
+                rest,  # the rest of it: [B, h, G, G] -> [B, 1, G, G] scores
+                grid: int) -> tuple[Tensor, Tensor]:  # side G of the fused map
+    "(V = Σ_s β_s·F_s [B, D, G, G], β [B, S, G, G]), the maps resampled to G²; V summed level by level."
+    Fs, scores = [], []
+    for m in maps:
+        Fs.append(resize_to(m, grid))
+        # resampling (weights summing to 1) commutes with a 1×1 conv: run it at the smaller of the two sizes
+        small = m if m.shape[-2] * m.shape[-1] < grid * grid else Fs[-1]
+        scores.append(rest(resize_to(first(small), grid)))
+    beta = torch.cat(scores, 1).float().softmax(1).to(Fs[0].dtype)
+    V = Fs[0] * beta[:, :1]
+    for s in range(1, len(Fs)): V = torch.addcmul(V, Fs[s], beta[:, s:s + 1])   # no [B, S, D, G, G] stack
     return V, beta
 
 # %% ../nbs/05_moe.ipynb #9fd9b22f
@@ -133,6 +141,7 @@ class Expert(nn.Module):
         self.blocks = nn.ModuleList([conv_block(c, dim, depth, kernel, norm) for c in in_channels])
         h = scale_hidden or max(dim // 2, 1)
         self.scale_attn = nn.Sequential(nn.Conv2d(dim, h, 1), nn.ReLU(inplace=True), nn.Conv2d(h, 1, 1))
+        self.reference = False  # True: stack the levels and run the scale MLP at G² (the official code's way, slower)
 
     def forward(self, feats: list[Tensor]) -> tuple[Tensor, Tensor]:  # the pyramid, NCHW maps
         "(V [B, D, G, G], β [B, S, G, G]) with β summing to 1 over the S levels at each location."
@@ -142,8 +151,13 @@ class Expert(nn.Module):
             if f.dim() != 4 or f.shape[1] != self.in_channels[i]:
                 raise ValueError(f"pyramid level {i}: expected [B, {self.in_channels[i]}, H, W] (NCHW), got {tuple(f.shape)}")
             if self.conv_at == 'min' and (f.shape[-2] > G or f.shape[-1] > G): f = resize_to(f, G)
-            maps.append(resize_to(block(f), G))
-        return fuse_scales(maps, self.scale_attn)
+            maps.append(block(f))
+        if self.reference:   # the official code's order: every level at G², stacked, the whole MLP at G²
+            Fs = torch.stack([resize_to(m, G) for m in maps], 1)                # [B, S, D, G, G]
+            B, S = Fs.shape[:2]
+            beta = self.scale_attn(Fs.flatten(0, 1)).view(B, S, G, G).float().softmax(1).to(Fs.dtype)
+            return (beta.unsqueeze(2) * Fs).sum(1), beta
+        return fuse_scales(maps, self.scale_attn[0], self.scale_attn[1:], G)
 
 # %% ../nbs/05_moe.ipynb #7a9d321c
 def gate(logits: Tensor,  # [B, K] router logits
@@ -319,7 +333,7 @@ def static_experts(experts: nn.ModuleList,  # K `Expert`s of the same shape
             raise ValueError(f"pyramid level {i}: expected [B, {e0.in_channels[i]}, H, W] (NCHW), got {tuple(f.shape)}")
         if e0.conv_at == 'min' and (f.shape[-2] > G or f.shape[-1] > G): f = resize_to(f, G)
         for j in range(len(e0.blocks[i])): f = _gathered([e.blocks[i][j] for e in experts], f, idx)
-        maps.append(resize_to(f, G))
-    attn = lambda m: _gathered([e.scale_attn[2] for e in experts], F.relu(
-        _gathered([e.scale_attn[0] for e in experts], m, idx)), idx)
-    return fuse_scales(maps, attn)
+        maps.append(f)
+    first = lambda m: _gathered([e.scale_attn[0] for e in experts], m, idx)
+    rest = lambda a: _gathered([e.scale_attn[2] for e in experts], F.relu(a), idx)
+    return fuse_scales(maps, first, rest, G)
