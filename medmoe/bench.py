@@ -423,15 +423,17 @@ def interleave(variants: list = ('official', 'paper-code', 'clip'),  # keys of `
     steps_of = {v: _build_for_timing(v, batch_size, size, dev, precision, 0) for v in variants}
     for step in steps_of.values():
         for _ in range(warmup): step()
-    times = {v: [] for v in variants}
+    times, cpu = {v: [] for v in variants}, {v: [] for v in variants}
     for _ in range(rounds):
         for v, step in steps_of.items():
-            _sync(dev); t0 = time.perf_counter()
+            _sync(dev); t0, c0 = time.perf_counter(), time.process_time()
             for _ in range(steps): step()
-            _sync(dev); times[v].append((time.perf_counter() - t0) / steps * 1e3)
-    t = pd.DataFrame(times)                                            # [round, variant] ms per step
-    r = t.div(t[ref], axis=0)
-    df = pd.DataFrame(dict(ms_median=t.median(), ms_min=t.min(), ratio_median=r.median(), ratio_min=r.min()))
+            _sync(dev)
+            times[v].append((time.perf_counter() - t0) / steps * 1e3); cpu[v].append((time.process_time() - c0) / steps * 1e3)
+    t, c = pd.DataFrame(times), pd.DataFrame(cpu)                      # [round, variant] ms per step: wall, CPU
+    r, rc = t.div(t[ref], axis=0), c.div(c[ref], axis=0)
+    df = pd.DataFrame(dict(ms_median=t.median(), ms_min=t.min(), ratio_median=r.median(), ratio_min=r.min(),
+                           cpu_ms_median=c.median(), cpu_ratio_median=rc.median(), cpu_ratio_min=rc.min()))
     df.index.name = 'variant'
     df.attrs['meta'] = dict(device=_device_name(dev), torch=torch.__version__, threads=torch.get_num_threads(),
                             batch=batch_size, rounds=rounds, steps=steps, precision=precision, size=size, ref=ref,
