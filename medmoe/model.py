@@ -401,7 +401,8 @@ def _n(module) -> int: return 0 if module is None else sum(p.numel() for p in mo
 
 def profile(cfg: MedMoEConfig,  # the model to profile (e.g. `get_preset('paper-code')`)
             image_size: int | None = None,  # input side; None = cfg.data.image_size
-            text_len: int | None = None) -> dict:  # report tokens; None = cfg.text.max_length
+            text_len: int | None = None,  # report tokens; None = cfg.text.max_length
+            reference_experts: bool = False) -> dict:  # experts in the official code's order (`Expert.reference`)
     "Parameters (total, active under sparse top-k) and forward GFLOPs of MedMoE for one image and one report."
     from torch.utils.flop_counter import FlopCounterMode
     over = {'vision.pretrained': False}
@@ -413,6 +414,7 @@ def profile(cfg: MedMoEConfig,  # the model to profile (e.g. `get_preset('paper-
         if cfg.text.model_name_or_path is None: raise
         model = MedMoE(cfg, text_arch=text_stand_in(cfg))
     model.eval()
+    for e in (model.moe.experts if reference_experts else []): e.reference = True
     m, S = cfg.moe, cfg.data.image_size
     ids = torch.randint(5, model.text.encoder.config.vocab_size, (1, L))
     ids[0, 0], ids[0, -1] = 2, 3                                       # [CLS] ... [SEP]
