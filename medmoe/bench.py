@@ -33,7 +33,7 @@ class BenchVariant:
     tiny: dict  # dotted config overrides on the `tiny` preset (size='tiny')
     model: str = 'medmoe'  # 'clip' (`ClipBaseline`) or 'medmoe' (`MedMoE`)
     local_loss: str = 'batched'  # 'none' (global InfoNCE only), 'loop' (GLoRIA, per caption) or 'batched' (`MedMoELoss`)
-    reference_experts: bool = False  # experts in the official code's order (`Expert.reference`: scale MLP at G², a stack)
+    reference_experts: bool = False  # experts in the official code's order (`Expert.reference`)
 
 _CODE_TINY = {'moe.router': 'image', 'moe.expert_depth': 1, 'moe.expert_kernel': 1, 'moe.grid': 16,
               'text.max_length': 25, 'text.freeze': True, 'embed_dim': None}
@@ -41,7 +41,8 @@ _CODE_TINY = {'moe.router': 'image', 'moe.expert_depth': 1, 'moe.expert_kernel':
 BENCH_VARIANTS = {v.name: v for v in (
     BenchVariant('clip', 'two-tower CLIP (Swin-T + BERT-base), global InfoNCE only', 'swin-t', {}, {}, model='clip', local_loss='none'),
     BenchVariant('official', "the official code's way: K dense experts, 56² grid, per-caption local loss loop", 'paper-code',
-                 {'moe.routing': 'dense'}, {**_CODE_TINY, 'moe.routing': 'dense'}, local_loss='loop', reference_experts=True),
+                 {'moe.routing': 'dense'}, {**_CODE_TINY, 'moe.routing': 'dense'}, local_loss='loop',
+                 reference_experts=True),
     BenchVariant('paper-code', 'medmoe paper-code: sparse top-1 dispatch, batched chunked local loss', 'paper-code', {}, _CODE_TINY),
     BenchVariant('swin-t', 'medmoe swin-t: the recommended configuration', 'swin-t', {}, {}))}
 
@@ -340,7 +341,8 @@ def interleave(variants: list = ('official', 'paper-code', 'clip'),  # keys of `
     "Time variants in turn (A, B, C, A, B, C …): per variant median/min ms per step and median/min ratio to `ref`."
     variants = list(dict.fromkeys(variants))
     for v in variants + [ref]: _variant(v)
-    if ref not in variants: raise ValueError(f"interleave: the reference {ref!r} must be one of the variants {variants}")
+    if ref not in variants:
+        raise ValueError(f"interleave: the reference {ref!r} must be one of the variants {variants}")
     _check_args(batch_size, steps, warmup, precision)
     if rounds < 1: raise ValueError(f"interleave: rounds must be >= 1, got {rounds}")
     dev, load0 = get_device(str(device) if device is not None else 'auto'), os.getloadavg()
@@ -353,7 +355,8 @@ def interleave(variants: list = ('official', 'paper-code', 'clip'),  # keys of `
             _sync(dev); t0, c0 = time.perf_counter(), time.process_time()
             for _ in range(steps): step()
             _sync(dev)
-            times[v].append((time.perf_counter() - t0) / steps * 1e3); cpu[v].append((time.process_time() - c0) / steps * 1e3)
+            times[v].append((time.perf_counter() - t0) / steps * 1e3)
+            cpu[v].append((time.process_time() - c0) / steps * 1e3)
     t, c = pd.DataFrame(times), pd.DataFrame(cpu)                      # [round, variant] ms per step: wall, CPU
     r, rc = t.div(t[ref], axis=0), c.div(c[ref], axis=0)
     df = pd.DataFrame(dict(ms_median=t.median(), ms_min=t.min(), ratio_median=r.median(), ratio_min=r.min(),
@@ -457,7 +460,8 @@ def _cmd_interleave(args: argparse.Namespace) -> int:
     df = interleave(args.variants, args.batch_sizes[0], args.interleave, args.steps, args.warmup, args.precision,
                     args.device, args.size, ref)
     m = df.attrs['meta']
-    print(f"{m['device']}, torch {m['torch']}, {m['threads']} threads, batch {m['batch']}, {args.precision}, size {args.size}; "
+    print(f"{m['device']}, torch {m['torch']}, {m['threads']} threads, batch {m['batch']}, "
+          f"{args.precision}, size {args.size}; "
           f"load average {m['loadavg_before'][0]:.2f} before, {m['loadavg_after'][0]:.2f} after ({m['cpus']} CPUs)")
     with pd.option_context('display.width', 200): print(df.round(3).to_string())
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)

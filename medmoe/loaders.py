@@ -61,8 +61,9 @@ class _ItemMaker:
         try:  # the transform reads the source itself: its fast path (see medmoe.images)
             if seed is None: x = self.tfm(r.image, frame=self.cfg.dicom_frame)
             else:
-                with torch.random.fork_rng(devices=[]):   # the CPU generator alone: `torch.manual_seed` would also
-                    torch.random.default_generator.manual_seed(seed)   # queue a lazy CUDA seeding (a stack trace) per item
+                # the CPU generator alone: `torch.manual_seed` would also queue a lazy CUDA seeding (a stack trace)
+                with torch.random.fork_rng(devices=[]):
+                    torch.random.default_generator.manual_seed(seed)
                     x = self.tfm(r.image, frame=self.cfg.dicom_frame)
         except ImageLoadError as e: return self._bad(r, e)
         modality = r.modality if r.modality >= 0 else tag_report(raw)

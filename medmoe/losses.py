@@ -147,7 +147,8 @@ def _check_local(words: Tensor, word_mask: Tensor, regions: Tensor, chunk) -> tu
 def _local_scores(words, word_mask, regions, temp1, temp2, chunk, checkpoint, block):
     block = block or local_block_scores
     # one chunk: its recomputation in backward needs the same peak as keeping it, so checkpointing only costs a forward
-    ckpt = checkpoint and words.shape[0] > chunk and torch.is_grad_enabled() and (words.requires_grad or regions.requires_grad)
+    needs_grad = torch.is_grad_enabled() and (words.requires_grad or regions.requires_grad)
+    ckpt = checkpoint and words.shape[0] > chunk and needs_grad
     out = []
     for i in range(0, words.shape[0], chunk):
         args = (words[i:i + chunk], word_mask[i:i + chunk], regions, temp1, temp2)

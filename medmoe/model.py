@@ -76,7 +76,7 @@ def _trained_parts(cfg: MedMoEConfig) -> list[tuple[str, bool]]:
             ('router_norm.', norm)]
 
 def _install_output_hooks(encoder: nn.Module):
-    "Install transformers' hidden-state hooks now: on a first forward they go in under a lock `torch.compile` cannot trace."
+    "Install transformers' hidden-state hooks now: on a first forward they go in under a lock dynamo cannot trace."
     try: from transformers.utils.output_capturing import _CAN_RECORD_REGISTRY, maybe_install_capturing_hooks
     except ImportError: return            # a transformers without output-capturing hooks
     if _CAN_RECORD_REGISTRY.get(encoder): maybe_install_capturing_hooks(encoder)

@@ -180,7 +180,7 @@ class MoE(nn.Module):
                  norm: str | None = None,  # expert norm; None = `cfg.moe.expert_norm` if the config has it, else 'auto'
                  conv_at: str = 'min',  # see `Expert`
                  straight_through: bool | None = None,  # top-1 gate p/p.detach(); None = `cfg.moe.straight_through`
-                 dispatch: str = 'auto'):  # sparse: 'loop' over experts, 'static' shapes, 'auto' = static when compiling
+                 dispatch: str = 'auto'):  # sparse: 'loop', 'static' (shapes), 'auto' = static when compiling
         super().__init__()
         if dispatch not in ('auto', 'loop', 'static'):
             raise ValueError(f"dispatch must be 'auto', 'loop' or 'static', got {dispatch!r}")
@@ -327,7 +327,8 @@ def static_experts(experts: nn.ModuleList,  # K `Expert`s of the same shape
                    idx: Tensor) -> tuple[Tensor, Tensor]:  # [n] the expert of each sample
     "`Expert.forward` of every sample through its own expert, in one pass of static shapes: (V, β)."
     e0, G, maps = experts[0], experts[0].grid, []
-    if len(feats) != len(e0.blocks): raise ValueError(f"Expert expects {len(e0.blocks)} pyramid levels, got {len(feats)}")
+    if len(feats) != len(e0.blocks):
+        raise ValueError(f"Expert expects {len(e0.blocks)} pyramid levels, got {len(feats)}")
     for i, f in enumerate(feats):
         if f.dim() != 4 or f.shape[1] != e0.in_channels[i]:
             raise ValueError(f"pyramid level {i}: expected [B, {e0.in_channels[i]}, H, W] (NCHW), got {tuple(f.shape)}")
