@@ -363,7 +363,7 @@ def main(argv: list[str] | None = None):
         return 1
     except RuntimeError as e:
         if type(e).__name__ != 'TrainingDiverged':
-            raise  # medmoe.train's (not imported here: `config` does not need it)
+            raise  # medmoe.learner's (not imported here: `config` does not need it)
         print(f"medmoe {args.command}: {_one_line(e)}", file=sys.stderr)
         return 3
     return 0

@@ -329,7 +329,8 @@ class MoEConfig:
         _positive(self.grid, f'{p}.grid')
         if self.scale_hidden is not None: _positive(self.scale_hidden, f'{p}.scale_hidden')
         _one_of(self.pool, ('mean', 'attention'), f'{p}.pool')
-        _check(len(self.scales) > 0 and all(isinstance(i, int) and 0 <= i < 4 for i in self.scales) and list(self.scales) == sorted(set(self.scales)),
+        levels = len(self.scales) > 0 and all(isinstance(i, int) and 0 <= i < 4 for i in self.scales)
+        _check(levels and list(self.scales) == sorted(set(self.scales)),
                f'{p}.scales', f'must be increasing pyramid levels in 0..3, got {self.scales!r}')
         _one_of(self.expert_norm, ('auto', 'batch', 'group', 'none'), f'{p}.expert_norm')
         if self.expert_of_modality is not None:
@@ -593,8 +594,9 @@ def _swin_t() -> MedMoEConfig:
         embed_dim=512, preset='swin-t')
 
 def _paper_code() -> MedMoEConfig:
-    """The official code's settings. `accum_steps=10` is its plain gradient accumulation: one optimizer step per 10 batches
-    of 256, while each InfoNCE still contrasts only the 256 pairs of its own batch (accumulation does not enlarge the negatives)."""
+    """The official code's settings. `accum_steps=10` is its plain gradient accumulation: one optimizer step per 10
+    batches of 256, while each InfoNCE still contrasts only the 256 pairs of its own batch (accumulation does not
+    enlarge the negatives)."""
     return MedMoEConfig(
         data=DataConfig(pad_to_multiple=1),   # all 25 tokens (a multiple of 8 would round them down to 24)
         vision=VisionConfig(model_name='swin_tiny_patch4_window7_224'),

@@ -47,7 +47,9 @@ ABLATIONS = {
                         'straight_through_off': {'moe.straight_through': False}},
 }
 
-def _is_groups(d: dict) -> bool: return bool(d) and all(isinstance(v, dict) and v and all(isinstance(x, dict) for x in v.values()) for v in d.values())
+def _is_groups(d: dict) -> bool:
+    groups = lambda v: isinstance(v, dict) and v and all(isinstance(x, dict) for x in v.values())
+    return bool(d) and all(groups(v) for v in d.values())
 
 # {name: overrides}, {group: {name: overrides}} (like ABLATIONS), or a list of known names
 def resolve_variants(variants,
@@ -280,7 +282,7 @@ def run_experiment(variants,  # {name: overrides}, {group: {name: overrides}}, o
                    keep_runs: bool = False,  # keep each run's training folder (checkpoints, model, figures)
                    time_budget_s: float | None = None,  # start no new run after this many seconds
                    verbose: bool = True,  # one line per run
-                   **train_kw,  # passed to `medmoe.train.train` (e.g. stop_after, on_error, early_stop, wandb)
+                   **train_kw,  # passed to the training job `train` (e.g. stop_after, on_error, early_stop, wandb)
                   ) -> pd.DataFrame:
     "Train and evaluate every (variant, seed), one JSON each, skipping finished runs; returns `load_results` of them."
     from medmoe.train import train
@@ -498,7 +500,9 @@ def plot_results(df: pd.DataFrame,  # `load_results` output (summarised here) or
                             lw=1, color=pal[j], label=v)
             ch = sd.groupby('modality', observed=True).chance.mean().reindex(cols)
             ax.scatter(x, ch, marker='_', s=300, color='0.5', label='chance', zorder=3)
-            for b in [i - 0.5 for i in range(1, len(cols)) if (cols[i] in SCALES and cols[i - 1] not in SCALES) or cols[i] == 'all']:
+            starts = [i for i in range(1, len(cols))
+                      if (cols[i] in SCALES and cols[i - 1] not in SCALES) or cols[i] == 'all']
+            for b in [i - 0.5 for i in starts]:
                 ax.axvline(b, color='0.75', lw=0.8)
             ax.set_xticks(x, cols, rotation=40, ha='right', fontsize=8)
             ax.set_ylabel(f'{metric} (%)', fontsize=8)

@@ -274,8 +274,8 @@ def _accum_state(learn) -> dict:
     "GradientAccumulation's item count and, in the middle of a cycle, the gradients summed so far."
     acc = _find_cb(learn, GradientAccumulation)
     if acc is None or not getattr(acc, 'count', 0): return dict(count=0, grads=[])
-    return dict(count=int(acc.count),
-                grads=[None if p.grad is None else p.grad.detach().cpu().clone() for p in unwrap(learn.model).parameters()])
+    grads = [None if p.grad is None else p.grad.detach().cpu().clone() for p in unwrap(learn.model).parameters()]
+    return dict(count=int(acc.count), grads=grads)
 
 def save_checkpoint(learn: Learner,  # the learner (its model, optimizer, trackers, loaders)
                     path: str | Path,  # file to write (atomically)

@@ -816,8 +816,8 @@ def mimic_cxr(root: str | Path, # the MIMIC-CXR-JPG folder (holding files/ and t
     return rows.done()
 
 # %% ../nbs/01c_sources.ipynb #44fc87d1
-_IU_HINT = ('IU X-ray: https://openi.nlm.nih.gov/faq#collection (NLMCXR_reports.tgz → ecgen-radiology/, NLMCXR_png.tgz '
-            '→ NLMCXR_png/).')
+_IU_HINT = ('IU X-ray: https://openi.nlm.nih.gov/faq#collection (NLMCXR_reports.tgz → ecgen-radiology/, '
+            'NLMCXR_png.tgz → NLMCXR_png/).')
 
 def _natural(p: Path): return [int(t) if t.isdigit() else t for t in re.split(r'(\d+)', p.name)]
 
@@ -963,8 +963,8 @@ _ROCO1_SUBSETS = ('radiology', 'non-radiology')
 
 def _roco_v1_data(root: Path) -> Path | None:
     "The ROCO v1 `data/` folder: `root/data` or `root` itself when it holds {split}/{subset}/captions.txt, else None."
-    return next((d for d in (root/'data',
-                             root) if any((d/s/k/'captions.txt').is_file() for s in _ROCO1_SPLITS.values() for k in _ROCO1_SUBSETS)), None)
+    has = lambda d: any((d/s/k/'captions.txt').is_file() for s in _ROCO1_SPLITS.values() for k in _ROCO1_SUBSETS)
+    return next((d for d in (root/'data', root) if has(d)), None)
 
 def roco(root: str | Path, # the ROCOv2 folder (or a ROCO v1 checkout: read by `roco_v1`)
          splits: tuple = ('train', 'valid', 'test'), # splits to read (each needs {split}_captions.csv)

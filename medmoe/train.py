@@ -285,7 +285,7 @@ class ShardData:
     shard_fields: Any = None  # shard members -> fields: a `medmoe.sources.ShardFields` or its dict; None = the default
 
 def _shard_data_of(shards: ShardData | None, kw: dict, data) -> ShardData:
-    "`shards`, or one made of `train`'s keyword arguments (an unknown one is an error naming it), checked against `data`."
+    "`shards`, or one made of `train`'s keyword arguments (an unknown one is an error), checked against `data`."
     names = set(ShardData.__dataclass_fields__)
     if bad := sorted(set(kw) - names):
         raise TypeError(f"train: unknown argument(s) {bad}; shard options are {sorted(names)}")
