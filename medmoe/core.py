@@ -233,6 +233,7 @@ class VisionConfig:
     window_size: int | None = None  # override the attention window
     grad_checkpointing: bool = False  # trade compute for memory
     freeze: bool = False  # keep the backbone fixed
+    levels: str = 'stage'  # pyramid: 'stage' outputs (the paper) or 'hf-hidden' (the code: HF's pre-block hidden_states)
 
     def validate(self, p='vision'):
         _check_types(self, p)
@@ -244,6 +245,7 @@ class VisionConfig:
             if v is not None:
                 _check(all(x > 0 for x in v), f'{p}.{name}', f'must be 4 positive ints, got {v!r}')
         if self.window_size is not None: _positive(self.window_size, f'{p}.window_size')
+        _one_of(self.levels, ('stage', 'hf-hidden'), f'{p}.levels')
 
 @dataclass
 class TextConfig:
@@ -286,6 +288,7 @@ class MoEConfig:
     expert_kernel: int = 3  # kernel size of the expert convs (the code uses 1)
     dim: int = 768  # shared expert width D
     grid: int = 14  # side of the fused local grid (the code uses 56)
+    resample: str = '2d'  # levels to the grid: '2d' bilinear, or '1d-flat' (the code: linear on the flattened tokens)
     scale_hidden: int | None = None  # hidden width of the scale-attention MLP; None = dim // 2 (the code: 768 -> 384 -> 1)
     pool: str = 'mean'  # global image vector from the grid: 'mean' (the code) or 'attention'
     scales: tuple[int, ...] = (0, 1, 2, 3)  # pyramid levels the experts fuse; (3,) = the single-scale baseline (last stage only)
@@ -309,6 +312,7 @@ class MoEConfig:
         _check(self.expert_kernel in (1, 3, 5), f'{p}.expert_kernel', f'must be 1, 3 or 5, got {self.expert_kernel!r}')
         _positive(self.dim, f'{p}.dim')
         _positive(self.grid, f'{p}.grid')
+        _one_of(self.resample, ('2d', '1d-flat'), f'{p}.resample')
         if self.scale_hidden is not None: _positive(self.scale_hidden, f'{p}.scale_hidden')
         _one_of(self.pool, ('mean', 'attention'), f'{p}.pool')
         _check(len(self.scales) > 0 and all(isinstance(i, int) and 0 <= i < 4 for i in self.scales) and list(self.scales) == sorted(set(self.scales)),
@@ -557,11 +561,11 @@ def _paper_code() -> MedMoEConfig:
     of 256, while each InfoNCE still contrasts only the 256 pairs of its own batch (accumulation does not enlarge the negatives)."""
     return MedMoEConfig(
         data=DataConfig(pad_to_multiple=1),   # all 25 tokens (a multiple of 8 would round them down to 24)
-        vision=VisionConfig(model_name='swin_tiny_patch4_window7_224'),
+        vision=VisionConfig(model_name='swin_tiny_patch4_window7_224', levels='hf-hidden'),
         text=TextConfig(model_name_or_path='emilyalsentzer/Bio_ClinicalBERT', max_length=25, last_n_layers=4,
                         freeze=True, pool='tokens', cls_word=True),
         moe=MoEConfig(num_experts=6, router='image', dim=768, grid=56, expert_depth=1, expert_kernel=1,
-                      router_hidden=128, straight_through=False, router_norm=True),
+                      router_hidden=128, straight_through=False, router_norm=True, resample='1d-flat'),
         loss=LossConfig(global_weight=0.5, local_weight=0.5, aux_weight=2.0, temp1=4.0, temp2=5.0, temp3=10.0,
                         directions='sum'),
         train=TrainConfig(epochs=10, batch_size=256, lr=5e-5, weight_decay=0.0, optimizer='adam', schedule='plateau',
