@@ -233,7 +233,7 @@ class VisionConfig:
     window_size: int | None = None  # override the attention window
     grad_checkpointing: bool = False  # trade compute for memory
     freeze: bool = False  # keep the backbone fixed
-    levels: str = 'stage'  # pyramid: 'stage' outputs (the paper) or 'hf-hidden' (the code: HF's pre-block hidden_states)
+    levels: str = 'stage'  # 'stage' outputs (the paper) or 'hf-hidden' (the code: HF's pre-block hidden_states)
 
     def validate(self, p='vision'):
         _check_types(self, p)

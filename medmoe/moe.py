@@ -140,16 +140,18 @@ class Expert(nn.Module):
 
 # %% ../nbs/05_moe.ipynb #be103598
 class FlatExpert(Expert):
-    "The official code's expert: levels projected at their own size, resampled in 1-D as token sequences, fused, pooled to grid²."
+    "The official code's expert: levels projected at native size, resampled in 1-D as token sequences, fused, pooled."
     def forward(self, feats: list[Tensor]) -> tuple[Tensor, Tensor]:  # the pyramid, NCHW maps
         "(V [B, D, G, G], β [B, S, G, G]): the code's fusion at the longest level's length, 1-D average-pooled to G²."
-        if len(feats) != len(self.blocks): raise ValueError(f"Expert expects {len(self.blocks)} pyramid levels, got {len(feats)}")
-        for i, f in enumerate(feats):
-            if f.dim() != 4 or f.shape[1] != self.in_channels[i]:
-                raise ValueError(f"pyramid level {i}: expected [B, {self.in_channels[i]}, H, W] (NCHW), got {tuple(f.shape)}")
-        seqs = [block(f).flatten(2) for f, block in zip(feats, self.blocks)]   # [B, D, h·w], row-major like HF's tokens
+        n = len(self.blocks)
+        if len(feats) != n: raise ValueError(f"Expert expects {n} pyramid levels, got {len(feats)}")
+        for i, (f, c) in enumerate(zip(feats, self.in_channels)):
+            if f.dim() != 4 or f.shape[1] != c:
+                raise ValueError(f"pyramid level {i}: expected [B, {c}, H, W] (NCHW), got {tuple(f.shape)}")
+        seqs = [block(f).flatten(2) for f, block in zip(feats, self.blocks)]   # [B, D, h·w], HF's token order
         L, G = max(s.shape[-1] for s in seqs), self.grid
-        Fs = torch.stack([F.interpolate(s, size=L, mode='linear', align_corners=False) for s in seqs], 1)  # [B, S, D, L]
+        up = [F.interpolate(s, size=L, mode='linear', align_corners=False) for s in seqs]   # 1-D, as the code
+        Fs = torch.stack(up, 1)                                               # [B, S, D, L]
         B, S, D = Fs.shape[:3]
         beta = self.scale_attn(Fs.flatten(0, 1).unsqueeze(-1)).view(B, S, L).float().softmax(1).to(Fs.dtype)
         V = (beta.unsqueeze(2) * Fs).sum(1)                                   # [B, D, L]
@@ -183,7 +185,7 @@ class MoE(nn.Module):
         self.num_experts, self.top_k, self.routing, self.straight_through = c.num_experts, c.top_k, c.routing, straight_through
         self.dim, self.grid, self.num_scales = c.dim, c.grid, len(in_channels)
         norm = norm or getattr(c, 'expert_norm', 'auto')
-        kind = FlatExpert if getattr(c, 'resample', '2d') == '1d-flat' else Expert   # the official code's 1-D resampling
+        kind = FlatExpert if getattr(c, 'resample', '2d') == '1d-flat' else Expert   # the code's 1-D resampling
         self.experts = nn.ModuleList([kind(in_channels, c.dim, c.grid, c.expert_depth, c.expert_kernel,
                                            c.scale_hidden, norm, conv_at) for _ in range(c.num_experts)])
 

@@ -102,7 +102,7 @@ def _check_hf_levels(body: nn.Module, name: str):
                           f"{name!r} is not one (use vision.levels='stage')")
 
 def _hf_hidden(body: nn.Module, x: Tensor) -> list[Tensor]:
-    "Hugging Face Swin's `hidden_states` from a timm body: the patch embedding, the merged inputs of stages 2-4, the last output."
+    "HF Swin's `hidden_states` from a timm body: patch embedding, merged inputs of stages 2-4, last output."
     x = body.patch_embed(x)
     hidden = [x]
     for i in range(4):
@@ -129,7 +129,7 @@ class SwinPyramid(nn.Module):
         info = self.body.feature_info
         self.channels, self.reductions = list(info.channels()), list(info.reduction())
         self.levels = cfg.levels
-        if self.levels == 'hf-hidden':   # HF's five hidden_states: four levels at the stage inputs, then the last output
+        if self.levels == 'hf-hidden':   # HF's 5 hidden_states: 4 pre-block levels, then the last output
             _check_hf_levels(self.body, cfg.model_name)
             self.channels, self.reductions = self.channels + self.channels[-1:], self.reductions + self.reductions[-1:]
         self.nhwc = str(getattr(self.body, 'output_fmt', 'NCHW')).endswith('NHWC')
@@ -172,7 +172,8 @@ class SwinPyramid(nn.Module):
 
     def extra_repr(self) -> str:
         return (f"{self.model_name!r}, img_size={self.img_size}, channels={self.channels}, reductions={self.reductions}, "
-                f"sdpa={self.sdpa}, frozen={self.frozen}" + (f", levels={self.levels!r}" if self.levels != 'stage' else ''))
+                f"sdpa={self.sdpa}, frozen={self.frozen}"
+                + (f", levels={self.levels!r}" if self.levels != 'stage' else ''))
 
 # %% ../nbs/03_pyramid.ipynb #1b210b11
 _TORCH_EXTS = ('.bin', '.pth', '.pt', '.ckpt')
