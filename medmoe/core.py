@@ -549,10 +549,11 @@ def _tiny() -> MedMoEConfig:
         embed_dim=32, preset='tiny')
 
 def _swin_t() -> MedMoEConfig:
+    "The recommended configuration; straight-through off (no evidence for it: `13b_straight_through`)."
     return MedMoEConfig(
         vision=VisionConfig(model_name='swin_tiny_patch4_window7_224'),
         text=TextConfig(max_length=97, last_n_layers=4),
-        moe=MoEConfig(num_experts=6, dim=256, grid=14, expert_depth=3, expert_kernel=3),
+        moe=MoEConfig(num_experts=6, dim=256, grid=14, expert_depth=3, expert_kernel=3, straight_through=False),
         train=TrainConfig(epochs=10, batch_size=128, lr=1e-4, weight_decay=0.05, precision='bf16'),
         embed_dim=512, preset='swin-t')
 
