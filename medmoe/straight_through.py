@@ -72,7 +72,7 @@ ST_ARMS = {'st_on': {'moe.straight_through': True},    # medmoe's gate: the cont
 
 def _records(cfg, pairs) -> dict:
     "The held-out item sets agreement is measured on: the run's test split and the readout items (unique)."
-    from medmoe.train import load_records
+    from medmoe.sources import load_records
     readout = list({r.id: r for p in pairs for r in p[:2]}.values())
     return dict(test=[r for r in load_records('synth', cfg) if r.split == 'test'], readout=readout)
 
@@ -92,7 +92,9 @@ def run_gate_ablation(out: str | Path = 'experiments/straight-through-cpu',  # r
                       verbose: bool = True,  # a line per run
                      ) -> list[dict]:
     "Train and score every (arm, seed), skipping finished runs and runs another process holds (lock files)."
-    from medmoe.train import train, load_records, _versions
+    from medmoe.train import train
+    from medmoe.sources import load_records
+    from medmoe.core import versions
     from medmoe.model import MedMoE
     from medmoe.text import build_tokenizer
     import shutil
@@ -111,7 +113,7 @@ def run_gate_ablation(out: str | Path = 'experiments/straight-through-cpu',  # r
                 set_seed(cfg.train.seed)
                 tok = build_tokenizer(cfg.text, [r.report for r in load_records('synth', cfg) if r.split == 'train'])
                 obj = dict(_score(MedMoE.from_config(cfg, tok), arm, seed, cfg, pairs, tok), heldout=None, history=[],
-                           seconds={}, versions=_versions())
+                           seconds={}, versions=versions())
             else:
                 run_dir = out / 'runs' / f'{arm}-s{seed}'
                 res = train(cfg, 'synth', run_dir, resume=(run_dir / 'checkpoints' / 'last.pt').is_file(),
