@@ -244,6 +244,7 @@ class VisionConfig:
     window_size: int | None = None  # override the attention window
     grad_checkpointing: bool = False  # trade compute for memory
     freeze: bool = False  # keep the backbone fixed
+    levels: str = 'stage'  # 'stage' outputs (the paper) or 'hf-hidden' (the code: HF's pre-block hidden_states)
 
     def validate(self, p='vision'):
         _check_types(self, p)
@@ -255,6 +256,7 @@ class VisionConfig:
             if v is not None:
                 _check(all(x > 0 for x in v), f'{p}.{name}', f'must be 4 positive ints, got {v!r}')
         if self.window_size is not None: _positive(self.window_size, f'{p}.window_size')
+        _one_of(self.levels, ('stage', 'hf-hidden'), f'{p}.levels')
 
 # %% ../nbs/00_core.ipynb #f1acfa5c
 @dataclass
@@ -300,11 +302,12 @@ class MoEConfig:
     expert_kernel: int = 3  # kernel size of the expert convs (the code uses 1)
     dim: int = 768  # shared expert width D
     grid: int = 14  # side of the fused local grid (the code uses 56)
+    resample: str = '2d'  # levels to the grid: '2d' bilinear, or '1d-flat' (the code: linear on the flattened tokens)
     # hidden width of the scale-attention MLP; None = dim // 2 (the code: 768 -> 384 -> 1)
     scale_hidden: int | None = None
     pool: str = 'mean'  # global image vector from the grid: 'mean' (the code) or 'attention'
-    scales: tuple[int, ...] = (0, 1, 2,
-                               3)  # pyramid levels the experts fuse; (3,) = the single-scale baseline (last stage only)
+    # pyramid levels the experts fuse; (3,) = the single-scale baseline (last stage only)
+    scales: tuple[int, ...] = (0, 1, 2, 3)
     # expert conv norm: 'auto' (none for the code's 1x1 depth-1 block, else batch), 'batch', 'group', 'none'
     expert_norm: str = 'auto'
     # expert each modality's router loss targets; None = identity when K = 6, else m % K
@@ -327,6 +330,7 @@ class MoEConfig:
         _check(self.expert_kernel in (1, 3, 5), f'{p}.expert_kernel', f'must be 1, 3 or 5, got {self.expert_kernel!r}')
         _positive(self.dim, f'{p}.dim')
         _positive(self.grid, f'{p}.grid')
+        _one_of(self.resample, ('2d', '1d-flat'), f'{p}.resample')
         if self.scale_hidden is not None: _positive(self.scale_hidden, f'{p}.scale_hidden')
         _one_of(self.pool, ('mean', 'attention'), f'{p}.pool')
         levels = len(self.scales) > 0 and all(isinstance(i, int) and 0 <= i < 4 for i in self.scales)
@@ -586,10 +590,11 @@ def _tiny() -> MedMoEConfig:
         embed_dim=32, preset='tiny')
 
 def _swin_t() -> MedMoEConfig:
+    "The recommended configuration; straight-through off (no evidence for it: `13b_straight_through`)."
     return MedMoEConfig(
         vision=VisionConfig(model_name='swin_tiny_patch4_window7_224'),
         text=TextConfig(max_length=97, last_n_layers=4),
-        moe=MoEConfig(num_experts=6, dim=256, grid=14, expert_depth=3, expert_kernel=3),
+        moe=MoEConfig(num_experts=6, dim=256, grid=14, expert_depth=3, expert_kernel=3, straight_through=False),
         train=TrainConfig(epochs=10, batch_size=128, lr=1e-4, weight_decay=0.05, precision='bf16'),
         embed_dim=512, preset='swin-t')
 
@@ -599,11 +604,11 @@ def _paper_code() -> MedMoEConfig:
     enlarge the negatives)."""
     return MedMoEConfig(
         data=DataConfig(pad_to_multiple=1),   # all 25 tokens (a multiple of 8 would round them down to 24)
-        vision=VisionConfig(model_name='swin_tiny_patch4_window7_224'),
+        vision=VisionConfig(model_name='swin_tiny_patch4_window7_224', levels='hf-hidden'),
         text=TextConfig(model_name_or_path='emilyalsentzer/Bio_ClinicalBERT', max_length=25, last_n_layers=4,
                         freeze=True, pool='tokens', cls_word=True),
         moe=MoEConfig(num_experts=6, router='image', dim=768, grid=56, expert_depth=1, expert_kernel=1,
-                      router_hidden=128, straight_through=False, router_norm=True),
+                      router_hidden=128, straight_through=False, router_norm=True, resample='1d-flat'),
         loss=LossConfig(global_weight=0.5, local_weight=0.5, aux_weight=2.0, temp1=4.0, temp2=5.0, temp3=10.0,
                         directions='sum'),
         train=TrainConfig(epochs=10, batch_size=256, lr=5e-5, weight_decay=0.0, optimizer='adam', schedule='plateau',
