@@ -22,7 +22,7 @@ def render(nb_path='nbs/index.ipynb') -> str:
             outs = []
             for o in cell.get('outputs', []):
                 if o.get('output_type') == 'stream': outs.append(''.join(o['text']))
-                elif any(k.startswith('image/') for k in o.get('data', {})): continue  # a figure: its text is '<Figure ...>'
+                elif any(k.startswith('image/') for k in o.get('data', {})): continue  # a figure: no '<Figure ...>'
                 elif 'text/markdown' in o.get('data', {}): parts.append(''.join(o['data']['text/markdown']))
                 elif 'text/plain' in o.get('data', {}): outs.append(''.join(o['data']['text/plain']))
             if outs: parts.append('```\n' + ''.join(outs).rstrip('\n') + '\n```')
