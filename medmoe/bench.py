@@ -13,13 +13,14 @@ from torch import Tensor
 from . import __version__
 from .core import MedMoEConfig, get_preset, get_device, get_dtype, set_seed
 from .losses import MedMoELoss, global_contrastive_loss
+from .baselines import ClipBaseline, ClipLoss, OfficialLoss, gloria_local_loss_loop, offline_text  # 07c_baselines
+from .cli import add_bench_args  # re-exported: every subcommand's parser is in cli.py
 # the towers (timm, transformers) are imported where they are used: `medmoe --help` stays fast
 
 # %% auto #0
-__all__ = ['BENCH_VARIANTS', 'PEAK_BF16_TFLOPS', 'FLOP_CONVENTION', 'BenchVariant', 'variant_config', 'ClipBaseline', 'ClipLoss',
-           'gloria_local_loss_loop', 'OfficialLoss', 'random_batch', 'build_variant', 'make_optimizer', 'bench_step',
-           'peak_flops', 'step_gflops', 'measure', 'run_bench', 'load_bench', 'bench_table', 'bench_targets',
-           'to_markdown', 'profile_step', 'add_bench_args', 'cmd_bench']
+__all__ = ['BENCH_VARIANTS', 'PEAK_BF16_TFLOPS', 'FLOP_CONVENTION', 'BenchVariant', 'variant_config', 'random_batch',
+           'build_variant', 'make_optimizer', 'bench_step', 'peak_flops', 'step_gflops', 'measure', 'run_bench',
+           'load_bench', 'bench_table', 'bench_targets', 'to_markdown', 'profile_step', 'cmd_bench']
 
 # %% ../nbs/12_bench.ipynb #ecd7b653
 @dataclass(frozen=True)
@@ -47,11 +48,7 @@ def _variant(name: str) -> BenchVariant:
     if name not in BENCH_VARIANTS: raise ValueError(f"unknown bench variant {name!r}; choose from {list(BENCH_VARIANTS)}")
     return BENCH_VARIANTS[name]
 
-def _offline_text(cfg: MedMoEConfig) -> MedMoEConfig:
-    "A named text encoder replaced by a random BERT of its architecture (same FLOPs and speed, nothing to download)."
-    if cfg.text.model_name_or_path is None: return cfg
-    from medmoe.model import _text_stand_in
-    return cfg.replace(**{'text.model_name_or_path': None, **{f'text.{k}': v for k, v in _text_stand_in(cfg).items()}})
+_offline_text = offline_text  # now `medmoe.baselines.offline_text`
 
 def variant_config(name: str,  # a key of `BENCH_VARIANTS`
                    size: str = 'full',  # 'full' (the presets) or 'tiny' (CPU-sized equivalents)
@@ -61,79 +58,6 @@ def variant_config(name: str,  # a key of `BENCH_VARIANTS`
     if size not in ('full', 'tiny'): raise ValueError(f"bench size must be 'full' or 'tiny', got {size!r}")
     cfg = get_preset(v.preset, **v.overrides) if size == 'full' else get_preset('tiny', **v.tiny)
     return _offline_text(cfg.replace(**{'vision.pretrained': False, **overrides}))
-
-# %% ../nbs/12_bench.ipynb #d2431ca4
-class ClipBaseline(nn.Module):
-    "Two-tower CLIP from medmoe's towers: pooled last Swin stage and report [CLS], linear projections; `forward(batch) -> dict`."
-    def __init__(self, cfg: MedMoEConfig):  # uses cfg.vision, cfg.text, cfg.data.image_size, cfg.embed_dim (None = cfg.moe.dim)
-        from medmoe.pyramid import SwinPyramid
-        from medmoe.text import TextEncoder
-        super().__init__()
-        self.cfg = cfg = _offline_text(cfg).validate()
-        self.vision = SwinPyramid(cfg.vision, cfg.data.image_size)
-        self.text = TextEncoder(cfg.text, out_dim=None)
-        E = cfg.embed_dim or cfg.moe.dim
-        self.img_proj, self.txt_proj = nn.Linear(self.vision.channels[-1], E), nn.Linear(self.text.hidden_size, E)
-
-    def forward(self, batch: dict) -> dict:  # image, input_ids, attention_mask
-        "dict(img_emb [B, E], txt_emb [B, E])."
-        img = self.vision(batch['image'])[-1].mean((2, 3))
-        mask = batch['attention_mask']
-        h = self.text.encoder(input_ids=batch['input_ids'], attention_mask=mask).last_hidden_state
-        if self.cfg.text.pool == 'cls': t = h[:, 0]
-        else: m = mask[..., None].to(h.dtype); t = (h * m).sum(1) / m.sum(1).clamp(min=1)
-        return dict(img_emb=self.img_proj(img), txt_emb=self.txt_proj(t))
-
-class ClipLoss(nn.Module):
-    "Global InfoNCE only, in float32, at temperature 1/cfg.loss.temp3; `forward(out, modality=None)`."
-    def __init__(self, cfg: MedMoEConfig):
-        super().__init__(); self.temperature = 1.0 / cfg.loss.temp3
-
-    def forward(self, out: dict, modality: Tensor | None = None) -> Tensor:
-        with torch.autocast(out['img_emb'].device.type, enabled=False):
-            return global_contrastive_loss(out['img_emb'].float(), out['txt_emb'].float(), self.temperature)
-
-# %% ../nbs/12_bench.ipynb #c11df2ba
-def gloria_local_loss_loop(words: Tensor,  # [B, N, D] word features
-                           word_mask: Tensor,  # [B, N] bool, True = a real word (each row has one)
-                           regions: Tensor,  # [B, R, D] region features, image i pairs with report i
-                           temp1: float = 4.0,  # word->region attention sharpness
-                           temp2: float = 5.0,  # word aggregation sharpness
-                           temp3: float = 10.0,  # logit scale
-                           eps: float = 1e-8) -> Tensor:  # floor of the cosine's norm product
-    "GLoRIA's local contrastive loss computed as its code does: a Python loop over captions."
-    if words.dim() != 3 or regions.dim() != 3 or words.shape[0] != regions.shape[0] or tuple(word_mask.shape) != tuple(words.shape[:2]):
-        raise ValueError(f"gloria_local_loss_loop: need words [B, N, D], word_mask [B, N], regions [B, R, D], got "
-                         f"{tuple(words.shape)}, {tuple(word_mask.shape)}, {tuple(regions.shape)}")
-    B, word_mask = words.shape[0], word_mask.bool()
-    context, sims = regions.transpose(1, 2), []                              # [B, D, R]
-    for i in range(B):
-        n = int(word_mask[i].sum())
-        if n == 0: raise ValueError(f"gloria_local_loss_loop: report {i} has no real word")
-        word = words[i][word_mask[i]].T.unsqueeze(0).repeat(B, 1, 1)         # [B, D, n]
-        attn = torch.bmm(context.transpose(1, 2), word).softmax(dim=-1)      # [B, R, n], over words
-        attn = (attn.transpose(1, 2) * temp1).softmax(dim=-1)                # [B, n, R], over regions
-        wctx = torch.bmm(context, attn.transpose(1, 2))                      # [B, D, n]
-        w, c = word.transpose(1, 2).reshape(B * n, -1), wctx.transpose(1, 2).reshape(B * n, -1)
-        cos = ((w * c).sum(1) / (w.norm(dim=1) * c.norm(dim=1)).clamp(min=eps)).view(B, n)
-        sims.append(cos.mul(temp2).exp().sum(1, keepdim=True).log())       # [B images, 1]
-    S = torch.cat(sims, 1) * temp3                                           # [image, caption]
-    labels = torch.arange(B, device=S.device)
-    return (F.cross_entropy(S, labels) + F.cross_entropy(S.T, labels)) / 2
-
-# %% ../nbs/12_bench.ipynb #0de047d7
-class OfficialLoss(nn.Module):
-    "The official code's objective: `MedMoELoss` without its local term, plus `gloria_local_loss_loop` (float32)."
-    def __init__(self, cfg: MedMoEConfig):
-        super().__init__()
-        self.cfg, self.rest = cfg, MedMoELoss(cfg.replace(**{'loss.local_weight': 0.0}))
-
-    def forward(self, out: dict, modality: Tensor | None = None) -> Tensor:
-        lc = self.cfg.loss
-        with torch.autocast(out['regions'].device.type, enabled=False):
-            local = gloria_local_loss_loop(out['words'].float(), out['word_mask'], out['regions'].float(), lc.temp1, lc.temp2, lc.temp3)
-        both = 2.0 if lc.directions == 'sum' else 1.0   # paper-code: GLoRIA's sum of both directions
-        return self.rest(out, modality) + lc.local_weight * both * local
 
 # %% ../nbs/12_bench.ipynb #21ec38b5
 def random_batch(cfg: MedMoEConfig,  # image size, text.max_length, data.pad_to_multiple, text vocabulary
@@ -145,8 +69,8 @@ def random_batch(cfg: MedMoEConfig,  # image size, text.max_length, data.pad_to_
     g = torch.Generator().manual_seed(seed)
     B, S, t, m = int(batch_size), cfg.data.image_size, cfg.text, cfg.data.pad_to_multiple
     L = t.max_length // m * m or t.max_length
-    if vocab_size is None: from medmoe.model import _text_stand_in
-    V = vocab_size or _text_stand_in(cfg)['vocab_size']
+    if vocab_size is None: from medmoe.model import text_stand_in
+    V = vocab_size or text_stand_in(cfg)['vocab_size']
     n = torch.randint(max(1, (L - 2) // 2), L - 1, (B, 1), generator=g)        # content tokens per report
     pos = torch.arange(L)[None]
     content = (pos >= 1) & (pos <= n)
@@ -482,22 +406,6 @@ def profile_step(variant: str,  # a key of `BENCH_VARIANTS`
     return pd.DataFrame(rows).sort_values('self_ms_per_step', ascending=False).head(row_limit).set_index('op').round(4)
 
 # %% ../nbs/12_bench.ipynb #68e8191c
-def add_bench_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:  # the `bench` subparser
-    "Add the `medmoe bench` options to `p`."
-    p.add_argument('--variants', nargs='+', default=list(BENCH_VARIANTS), choices=list(BENCH_VARIANTS), metavar='NAME',
-                   help=f"variants to time (default: all of {', '.join(BENCH_VARIANTS)})")
-    p.add_argument('--batch-sizes', nargs='+', type=int, default=[32, 64, 128], metavar='B', help='batch sizes (default: 32 64 128)')
-    p.add_argument('--steps', type=int, default=20, help='timed steps per measurement (default: 20)')
-    p.add_argument('--warmup', type=int, default=5, help='untimed steps first, compilation included (default: 5)')
-    p.add_argument('--compile-modes', nargs='+', default=['eager', 'compile'], choices=['eager', 'compile'],
-                   help='eager, torch.compile, or both (default: both)')
-    p.add_argument('--precision', default='bf16', choices=['bf16', 'fp32'], help='autocast precision (default: bf16)')
-    p.add_argument('--device', default='auto', help="'auto', 'cuda', 'cuda:1', 'cpu' (default: auto)")
-    p.add_argument('--size', default='full', choices=['full', 'tiny'], help="'full' presets, or 'tiny' CPU-sized stand-ins")
-    p.add_argument('--peak-tflops', type=float, default=None, help="the device's dense bf16 peak for MFU (default: looked up by name)")
-    p.add_argument('--out', default='runs/bench', help='directory for bench.json and bench.csv (default: runs/bench)')
-    return p
-
 def cmd_bench(args: argparse.Namespace) -> int:  # parsed `add_bench_args` options
     "Run `medmoe bench`: measure, print the table (and targets), write OUT/bench.json, .csv and .md (tables); 0 on success."
     modes = list(dict.fromkeys(args.compile_modes))

@@ -42,6 +42,32 @@ def _metrics_lines(m: dict) -> list[str]:
                          f"(chance {_pct(100 * c.get('router', float('nan')))})")
     return lines
 
+# %% ../nbs/07b_card.ipynb #7fe5120d
+def _config_lines(cfg: dict) -> list[str]:
+    "Markdown bullets of a saved model's configuration (its `config.json`)."
+    v, t, m, dc = cfg.get('vision', {}), cfg.get('text', {}), cfg.get('moe', {}), cfg.get('data', {})
+    return [f"- vision: timm `{v.get('model_name', '?')}` (embed width {v.get('embed_dim', '?')}, depths "
+            f"{v.get('depths', '?')}), pretrained weights: {v.get('pretrained', '?')}, "
+            f"image size {dc.get('image_size', '?')} px",
+            f"- text: `{t.get('model_name_or_path') or 'BERT'}` ({t.get('num_layers', '?')} layers, width "
+            f"{t.get('hidden_size', '?')}), max length {t.get('max_length', '?')} tokens",
+            f"- experts: {m.get('num_experts', '?')}, top-{m.get('top_k', '?')}, router `{m.get('router', '?')}`, "
+            f"local grid {m.get('grid', '?')}x{m.get('grid', '?')}, embedding width {cfg.get('embed_dim', '?')}",
+            '- the full configuration: `config.json` beside this card']
+
+def _limitations(cfg: dict, synth: bool) -> list[str]:
+    "What the card warns about: this model's training data and weights, then what holds for every MedMoE model."
+    lims = []
+    if synth: lims.append('Trained on synthetic data only: it has never seen a real medical image or report.')
+    if not cfg.get('vision', {}).get('pretrained') and not cfg.get('text', {}).get('model_name_or_path'):
+        lims.append('Both towers started from random weights (no ImageNet or biomedical language pretraining).')
+    lims += ['Metrics are on a held-out split of the same source; expect lower numbers on other hospitals, scanners '
+             'and report styles.',
+             'The experts are supervised towards modality labels (or a keyword tagger over the report); images of '
+             'modalities it was not trained on are routed to some expert all the same.']
+    return lims
+
+# %% ../nbs/07b_card.ipynb #79c755a4
 def model_card(path: str | Path,  # a `save_pretrained` folder or a run folder
                metrics: dict | None = None,  # the run's results; None = the run's metrics.json if there is one
               ) -> str:
@@ -51,7 +77,6 @@ def model_card(path: str | Path,  # a `save_pretrained` folder or a run folder
     if metrics is None:
         mfile = next((p for p in (d / 'metrics.json', d.parent / 'metrics.json') if p.is_file()), None)
         metrics = json.loads(mfile.read_text()) if mfile else {}
-    v, t, m, dc = cfg.get('vision', {}), cfg.get('text', {}), cfg.get('moe', {}), cfg.get('data', {})
     data = metrics.get('data')
     synth = data == 'synth' or (isinstance(data, str) and 'synth' in data)
     hist = metrics.get('history') or []
@@ -64,15 +89,7 @@ def model_card(path: str | Path,  # a `save_pretrained` folder or a run folder
              "img = model.embed_images(['scan.png'])                 # [1, E], L2-normalised",
              "txt = model.embed_reports(['FINDINGS: clear lungs.'])  # [1, E]",
              "print(model.zero_shot(['scan.png'], ['pneumonia', 'normal']))", '```', '',
-             '## Configuration', '',
-             f"- vision: timm `{v.get('model_name', '?')}` (embed width {v.get('embed_dim', '?')}, depths "
-             f"{v.get('depths', '?')}), pretrained weights: {v.get('pretrained', '?')}, "
-             f"image size {dc.get('image_size', '?')} px",
-             f"- text: `{t.get('model_name_or_path') or 'BERT'}` ({t.get('num_layers', '?')} layers, width "
-             f"{t.get('hidden_size', '?')}), max length {t.get('max_length', '?')} tokens",
-             f"- experts: {m.get('num_experts', '?')}, top-{m.get('top_k', '?')}, router `{m.get('router', '?')}`, "
-             f"local grid {m.get('grid', '?')}x{m.get('grid', '?')}, embedding width {cfg.get('embed_dim', '?')}",
-             '- the full configuration: `config.json` beside this card', '',
+             '## Configuration', ''] + _config_lines(cfg) + ['',
              '## Training data', '',
              (f"`{data}`" + (' (MedSynth, medmoe\'s synthetic benchmark: generated images and template reports)'
                              if synth else '') + (f", {len(hist)} epoch(s)" if hist else '')) if data
@@ -83,15 +100,7 @@ def model_card(path: str | Path,  # a `save_pretrained` folder or a run folder
              'linear probing, routing and attention analysis. **Not for clinical use**: it is not a medical device and '
              'its outputs are not diagnoses.', '',
              '## Limitations', '']
-    lims = []
-    if synth: lims.append('Trained on synthetic data only: it has never seen a real medical image or report.')
-    if not v.get('pretrained') and not t.get('model_name_or_path'):
-        lims.append('Both towers started from random weights (no ImageNet or biomedical language pretraining).')
-    lims += ['Metrics are on a held-out split of the same source; expect lower numbers on other hospitals, scanners '
-             'and report styles.',
-             'The experts are supervised towards modality labels (or a keyword tagger over the report); images of '
-             'modalities it was not trained on are routed to some expert all the same.']
-    return '\n'.join(lines + [f'- {l}' for l in lims]) + '\n'
+    return '\n'.join(lines + [f'- {l}' for l in _limitations(cfg, synth)]) + '\n'
 
 def write_model_card(path: str | Path,  # a `save_pretrained` folder or a run folder
                      metrics: dict | None = None,  # the run's results; None = the run's metrics.json if any

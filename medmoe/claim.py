@@ -135,7 +135,7 @@ def counterfactual_readout(model,  # a trained `MedMoE` (its image router routes
                           ) -> dict:
     "Score every pair both ways; pairs the model cannot tell apart by construction (same text read, same pixels) are left out and counted."
     from medmoe.loaders import get_test_dl
-    from medmoe.probe import extract_features
+    from medmoe.encode import extract_features
     tok = tokenizer or model.tokenizer
     recs, pos = [], {}
     for item, tw, _ in pairs:
@@ -308,13 +308,14 @@ def _untrained(seed, cfg, scale, out, pairs):
     from medmoe.core import set_seed
     from medmoe.model import MedMoE
     from medmoe.text import build_tokenizer
-    from medmoe.train import load_records, _versions
+    from medmoe.core import versions
+    from medmoe.sources import load_records
     set_seed(cfg.train.seed)
     tok = build_tokenizer(cfg.text, [r.report for r in load_records('synth', cfg) if r.split == 'train'])
     model = MedMoE.from_config(cfg, tok)
     t0 = time.time(); r = counterfactual_readout(model, pairs, cfg, tok)
     obj = dict(arm='untrained', seed=int(seed), scale=scale if isinstance(scale, str) else 'custom', date=date.today().isoformat(), config=cfg.to_dict(), device='cpu',
-               seconds=dict(readout=time.time() - t0), history=[], heldout=None, versions=_versions(), readout=r)
+               seconds=dict(readout=time.time() - t0), history=[], heldout=None, versions=versions(), readout=r)
     atomic_write(out / f'untrained-s{seed}.json', json.dumps(obj))
     return obj
 

@@ -6,7 +6,7 @@
 __all__ = ['MODALITIES', 'MODALITY_NAMES', 'UNKNOWN_MODALITY', 'VERSION_KEY', 'PRESETS', 'modality_index', 'Record',
            'ConfigError', 'atomic_write', 'state_digest', 'DataConfig', 'VisionConfig', 'TextConfig', 'MoEConfig',
            'LossConfig', 'TrainConfig', 'MedMoEConfig', 'migrate_config', 'get_preset', 'set_seed', 'get_rng_state',
-           'set_rng_state', 'get_device', 'get_dtype']
+           'set_rng_state', 'get_device', 'get_dtype', 'versions']
 
 # %% ../nbs/00_core.ipynb #b8ad0b51
 import dataclasses, hashlib, json, math, os, random, re, tempfile, types, typing, warnings
@@ -613,3 +613,11 @@ def get_dtype(precision: str) -> torch.dtype:
     "torch dtype for a precision name ('fp32', 'bf16', 'fp16')."
     if precision not in _DTYPES: raise ConfigError(f"train.precision: unknown precision {precision!r}; use fp32, bf16 or fp16")
     return _DTYPES[precision]
+
+# %% ../nbs/00_core.ipynb #0f912829
+def versions() -> dict:
+    "The versions of medmoe and the libraries its results depend on (recorded in every result file)."
+    import sys, timm, transformers, fastai
+    from medmoe import __version__
+    return dict(medmoe=__version__, torch=torch.__version__, timm=timm.__version__, transformers=transformers.__version__,
+                fastai=fastai.__version__, python=sys.version.split()[0])

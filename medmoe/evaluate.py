@@ -42,7 +42,7 @@ def eval_records(data,  # 'synth', a manifest path, a folder with manifest.csv, 
                  cfg: MedMoEConfig,  # the checkpoint's config (synth settings, split fractions, seed)
                  on_error: str | None = None) -> list:  # 'raise' or 'skip' bad rows; None = cfg.data.on_error
     "The records `train` would have used for `data`, splits filled the same way."
-    from medmoe.train import load_records, is_shard_spec
+    from medmoe.sources import load_records, is_shard_spec
     from medmoe.sources import split_records
     if isinstance(data, (str, Path)) and is_shard_spec(str(data)):
         raise ValueError(f"data {str(data)!r}: webdataset shards are streamed, not listed; evaluate on a manifest of the held-out items")
@@ -104,8 +104,8 @@ def eval_retrieval(model: MedMoE, records: list, bs: int | None = None,
                   ) -> dict:
     "Held-out image↔text retrieval and router accuracy of the test split (with chance levels), optionally re-ranked and label-level."
     from medmoe.loaders import get_test_dl
-    from medmoe.probe import extract_features
-    from medmoe.train import heldout_metrics, report_experts, item_labels, read_texts
+    from medmoe.encode import extract_features
+    from medmoe.heldout import heldout_metrics, report_experts, item_labels, read_texts
     from medmoe.retrieval import retrieval_metrics, precision_at_k
     if rerank_top and precision_label is not None and max(precision_ks) > rerank_top:
         raise ValueError(f"Precision@{max(precision_ks)} after re-ranking needs rerank_top >= {max(precision_ks)}, got {rerank_top}")
@@ -166,8 +166,8 @@ def eval_routing(model: MedMoE, records: list, out: str | Path | None = None,  #
                  bs: int | None = None, on_error: str | None = None, n_words: int = 5) -> dict:
     "Routing tables, expert usage and scale profiles of the test split (and figures in `out`)."
     from medmoe.loaders import get_test_dl
-    from medmoe.probe import extract_features
-    from medmoe.train import report_experts
+    from medmoe.encode import extract_features
+    from medmoe.heldout import report_experts
     from medmoe.interpret import (routing_table, expert_usage, scale_profiles, routing_figure, scale_figure,
                                   attention_maps, attention_figure, denormalize)
     cfg, K = model.cfg, model.cfg.moe.num_experts
@@ -275,15 +275,15 @@ def evaluate(ckpt: str | Path,  # save_pretrained folder or `medmoe train` run f
             print(f"{t}: done in {time.time() - t1:.0f} s")
             if t in ('zeroshot', 'probe'): print(tables[t].round(2).to_string())
             if t == 'zeroshot': print('per class:\n' + res['zeroshot_per_class'].round(2).to_string())
-    from medmoe.train import _versions
+    from medmoe.core import versions
     settings = dict(n_boot=n_boot, fractions=list(fractions), seeds=list(seeds), bs=bs, on_error=on_err, precision=precision,
                     rerank_top=rerank_top, rerank_weight=rerank_weight, precision_at_k=list(precision_at_k), prompts=prompts)
     result = dict(ckpt=str(ckpt), data=str(data) if isinstance(data, (str, Path)) else '<records>', data_from=data_from, tasks=tasks,
-                  label=label, settings=_jsonable(settings), results=_jsonable(res), seconds=time.time() - t0, versions=_versions())
+                  label=label, settings=_jsonable(settings), results=_jsonable(res), seconds=time.time() - t0, versions=versions())
     if out is not None:
         for k, t in tables.items(): t.to_csv(out / f'{k}.csv')
         (out / 'eval.json').write_text(json.dumps(result, indent=1, default=str))
     if verbose and 'retrieval' in res:
-        from medmoe.train import format_summary
+        from medmoe.heldout import format_summary
         print(format_summary({'test': res['retrieval']}))
     return result

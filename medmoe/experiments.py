@@ -198,7 +198,8 @@ def evaluate_run(run_dir: str | Path,  # a finished `train` output folder (holds
                 ) -> tuple[dict, dict, list[str]]:
     "Reload a run's model and encode its held-out split as `train` does: (metrics, features, report of each item)."
     from medmoe.model import MedMoE
-    from medmoe.train import load_records, evaluate_heldout, is_shard_spec
+    from medmoe.sources import load_records, is_shard_spec
+    from medmoe.heldout import evaluate_heldout
     from medmoe.loaders import get_test_dl
     from medmoe.sources import split_records
     if is_shard_spec(data): raise ValueError(f"evaluate_run: shard data {data!r} is not supported; use 'synth' or a manifest")
@@ -243,7 +244,7 @@ def _stale(path: Path, d: dict, cfg_d: dict, data: str) -> str | None:
 def run_experiment(variants,  # {name: overrides}, {group: {name: overrides}}, or known names (see `resolve_variants`)
                    seeds: Sequence[int] = (0, 1, 2),  # training seeds (with data='synth', also the MedSynth set)
                    base: str = 'tiny',  # the preset the overrides apply to
-                   data: str = 'synth',  # 'synth' or a manifest / folder with manifest.csv (see `medmoe.train.load_records`)
+                   data: str = 'synth',  # 'synth' or a manifest / folder with manifest.csv (see `medmoe.sources.load_records`)
                    epochs: int | None = None,  # train.epochs; None = the preset's
                    out: str | Path = 'experiments/claim',  # result folder: one JSON per run
                    common: dict | None = None,  # overrides for every variant (e.g. {'data.synth_n': 600})

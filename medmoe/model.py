@@ -14,7 +14,8 @@ from .text import TextEncoder, tokenize
 from .moe import Router, MoE, load_balancing_loss, router_z_loss, image_router_kl
 
 # %% auto #0
-__all__ = ['OUTPUT_KEYS', 'MedMoEOutput', 'AttentionPool', 'pool_grid', 'MedMoE', 'config_differences', 'profile']
+__all__ = ['OUTPUT_KEYS', 'MedMoEOutput', 'AttentionPool', 'pool_grid', 'MedMoE', 'config_differences', 'text_stand_in',
+           'profile']
 
 # %% ../nbs/07_model.ipynb #cb8eb67e
 OUTPUT_KEYS = ('img_emb', 'txt_emb', 'regions', 'words', 'word_mask', 'router_logits', 'image_router_logits',
@@ -378,10 +379,13 @@ def from_pretrained(cls: MedMoE,
     return model.to(map_location)
 
 # %% ../nbs/07_model.ipynb #bd2c36cb
-def _text_stand_in(cfg: MedMoEConfig) -> dict:
+def text_stand_in(cfg: MedMoEConfig) -> dict:
+    "The architecture of `cfg`'s text encoder, for a random BERT standing in for it (nothing downloaded)."
     t = cfg.text
     return _TEXT_ARCH.get(t.model_name_or_path) or dict(vocab_size=t.vocab_size, hidden_size=t.hidden_size, num_layers=t.num_layers,
                                                         num_heads=t.num_heads, intermediate_size=t.intermediate_size)
+
+_text_stand_in = text_stand_in  # the old private name
 
 def _n(module) -> int: return 0 if module is None else sum(p.numel() for p in module.parameters())
 
@@ -397,7 +401,7 @@ def profile(cfg: MedMoEConfig,  # the model to profile (e.g. `get_preset('paper-
     try: model = MedMoE(cfg)
     except ConfigError:
         if cfg.text.model_name_or_path is None: raise
-        model = MedMoE(cfg, text_arch=_text_stand_in(cfg))
+        model = MedMoE(cfg, text_arch=text_stand_in(cfg))
     model.eval()
     m, S = cfg.moe, cfg.data.image_size
     ids = torch.randint(5, model.text.encoder.config.vocab_size, (1, L))

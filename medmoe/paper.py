@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import torch
 from .sources import CHEXPERT_5, chexpert_5x200, image_folder, _CHEXPERT_HINT
-from .probe import eval_loader, extract_features, linear_probe
+from .encode import eval_loader, extract_features
+from .probe import linear_probe
 from .zeroshot import (bootstrap_metrics, class_index, class_prompts, class_word_features, local_class_scores,
                              zero_shot_classifier, zero_shot_probs, per_class_metrics, prompt_texts)
 

@@ -19,90 +19,10 @@ import contextlib, dataclasses
 import torch
 import torch.nn.functional as F
 from .loaders import get_test_dl
+from .encode import model_device, to_device, extract_features, eval_loader  # re-exported: here before 07d_encode
 
 # %% auto #0
-__all__ = ['DEFAULT_CS', 'model_device', 'to_device', 'extract_features', 'eval_loader', 'stratified_subset', 'fit_probe',
-           'ProbeResult', 'linear_probe']
-
-# %% ../nbs/09c_probe.ipynb #a457477b
-def model_device(model: torch.nn.Module) -> torch.device:
-    "The device of the model's first parameter (CPU for a model without parameters)."
-    p = next(model.parameters(), None)
-    return p.device if p is not None else torch.device('cpu')
-
-def to_device(b, device):
-    "Tensors in `b` (a tensor, or dicts / lists / tuples of them) moved to `device`; anything else kept."
-    if isinstance(b, torch.Tensor): return b.to(device, non_blocking=True)
-    if isinstance(b, dict): return {k: to_device(v, device) for k, v in b.items()}
-    if isinstance(b, (list, tuple)): return type(b)(to_device(v, device) for v in b)
-    return b
-
-def _autocast(device: torch.device, autocast):
-    if autocast in (None, False): return contextlib.nullcontext()
-    dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16, True: torch.bfloat16}.get(autocast, autocast)
-    if not isinstance(dtype, torch.dtype): raise ValueError(f"autocast must be None, 'bf16', 'fp16' or a torch.dtype, got {autocast!r}")
-    return torch.autocast(device.type, dtype=dtype)
-
-def _cpu(x: torch.Tensor) -> torch.Tensor: return x.detach().float().cpu() if x.is_floating_point() else x.detach().cpu()
-
-def extract_features(model: torch.nn.Module, # a model with `encode_image` (and `encode_text` for `text=True`)
-                     dl, # DataLoader of contract batches (fastai: `(batch, modality)` tuples)
-                     text: bool = True, # also encode the reports (`txt_emb`)
-                     regions: bool = False, # also keep the local grids `V_local` (`regions`, [N, E, G, G])
-                     words: bool = False, # also keep the word features (`words` [N, Nw, E], `word_mask` [N, Nw])
-                     autocast=None, # None, 'bf16', 'fp16' or a torch.dtype
-                     max_batches: int | None = None, # stop after this many batches (quick looks)
-                    ) -> dict:
-    "Image (and report) embeddings, routing and ids of every item of `dl`, on the CPU in float32."
-    device, was = model_device(model), model.training
-    keys = ('img_emb', 'txt_emb', 'regions', 'words', 'word_mask', 'modality', 'index', 'expert_idx')
-    acc, routing, skipped = {k: [] for k in keys}, {}, []
-    model.eval()
-    try:
-        with torch.no_grad(), _autocast(device, autocast):
-            for i, b in enumerate(dl):
-                if max_batches is not None and i >= max_batches: break
-                b = b[0] if isinstance(b, (tuple, list)) else b
-                if not isinstance(b, dict) or 'image' not in b:
-                    raise TypeError(f"batch {i}: expected the contract's batch dict (image, input_ids, ...), got {type(b).__name__}")
-                skipped += list(b.get('skipped', []))
-                n = len(b['image'])
-                if n == 0: continue
-                b = to_device(b, device)
-                v_g, V, r = model.encode_image(b['image'])
-                acc['img_emb'].append(_cpu(v_g))
-                if regions: acc['regions'].append(_cpu(V))
-                if text or words:
-                    t_g, W, M = model.encode_text(b)
-                    if text: acc['txt_emb'].append(_cpu(t_g))
-                    if words: acc['words'].append(_cpu(W)); acc['word_mask'].append(M.detach().bool().cpu())
-                acc['modality'].append(_cpu(b['modality'])); acc['index'].append(_cpu(b['index']))
-                for k, v in (r or {}).items():
-                    if not (isinstance(v, torch.Tensor) and v.ndim >= 1 and len(v) == n and v.ndim <= 2): continue
-                    if k == 'expert_idx': acc['expert_idx'].append(_cpu(v).reshape(n, -1))
-                    else: routing.setdefault(k, []).append(_cpu(v))
-    finally: model.train(was)
-    if acc['words']:  # batches are padded to their own longest report: pad all to the longest overall
-        n = max(w.shape[1] for w in acc['words'])
-        acc['words'] = [F.pad(w, (0, 0, 0, n - w.shape[1])) for w in acc['words']]
-        acc['word_mask'] = [F.pad(m, (0, n - m.shape[1])) for m in acc['word_mask']]
-    out = {k: torch.cat(v) if v else None for k, v in acc.items()}
-    if out['img_emb'] is None: raise ValueError(f"the loader yielded no items ({len(skipped)} skipped)")
-    out['routing'] = {k: torch.cat(v) for k, v in routing.items() if len(v) == len(acc['img_emb'])}
-    out['skipped'] = skipped
-    return out
-
-def eval_loader(records: list, # `Record`s of any split
-                cfg, # the model's `MedMoEConfig` (data, text.max_length, train.batch_size)
-                tokenizer, # the model's tokenizer
-                bs: int | None = None, # batch size; None = cfg.train.batch_size
-                device=None, # move batches there; None = leave them on the CPU (`extract_features` moves them)
-                on_error: str | None = None, # 'raise' or 'skip'; None = cfg.data.on_error
-               ):
-    "A test-mode DataLoader over all `records` (no augmentation, no shuffling, nothing dropped), in record order."
-    if not len(records): raise ValueError("no records to load")
-    return get_test_dl([dataclasses.replace(r, split='test') for r in records], cfg, tokenizer, device=device, bs=bs,
-                       num_workers=0, on_error=on_error)
+__all__ = ['DEFAULT_CS', 'stratified_subset', 'fit_probe', 'ProbeResult', 'linear_probe']
 
 # %% ../nbs/09c_probe.ipynb #38443b53
 def stratified_subset(y, # [N] labels (any hashable values)

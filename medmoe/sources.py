@@ -7,7 +7,7 @@ __all__ = ['IMAGE_EXTS', 'ROCO_MODALITY_CUIS', 'CHEXPERT_5', 'IMAGE_SUFFIXES', '
            'manifest_format', 'read_manifest', 'split_records', 'save_split', 'load_split', 'ShardSet', 'write_shards',
            'ShardFields', 'sample_record', 'WebDatasetRecords', 'webdataset_records', 'SampleCount', 'count_samples',
            'mimic_cxr', 'iu_xray', 'iu_xray_csv', 'r2gen', 'roco', 'roco_v1', 'pmc_oa', 'chexpert_5x200',
-           'image_folder']
+           'image_folder', 'is_shard_spec', 'load_records']
 
 # %% ../nbs/01c_sources.ipynb #c5c9b659
 import bz2, dataclasses, difflib, gzip, hashlib, io, json, logging, lzma, math, random, re, tarfile, zlib
@@ -1031,3 +1031,33 @@ def image_folder(root: str | Path, # root/<class>/... or root/<split>/<class>/..
             rows.add(Record(rel, str(f), report, m, {'class': cdir.name}, split, dict(source='image-folder'))); n += 1
         if n == 0: rows.bad(cdir.relative_to(root).as_posix(), f'no images ({", ".join(IMAGE_SUFFIXES)})')
     return rows.done()
+
+# %% ../nbs/01c_sources.ipynb #9e87bebf
+from .core import MedMoEConfig
+
+_MANIFEST_EXTS = ('.csv', '.tsv', '.jsonl', '.parquet')
+
+def is_shard_spec(data: str) -> bool:
+    "True for webdataset shard urls/patterns ('shards-{000..009}.tar', 'a.tar', 'pipe:...')."
+    s = str(data)
+    return s.startswith('pipe:') or '.tar' in s.split('::')[0]
+
+def load_records(data: str | Path,  # 'synth', a manifest file, or a directory with manifest.csv
+                 cfg: MedMoEConfig,  # uses cfg.data (synth_* fields, on_error) and cfg.train.seed
+                 on_error: str | None = None) -> list:  # None = cfg.data.on_error
+    "The records a data spec names (see above; shards are streamed by `train`, not listed)."
+    on_error = on_error or cfg.data.on_error
+    if str(data) == 'synth':
+        from medmoe.synth import synth_records, synth_training_records
+        d = cfg.data
+        recs = synth_records(d.synth_n, seed=cfg.train.seed, difficulty=d.synth_difficulty, image_size=d.synth_image_size,
+                             valid_pct=d.valid_pct, test_pct=d.test_pct)
+        if d.synth_twins or d.synth_shuffle:   # twin pairs (hard negatives) / shuffled reports (negative control)
+            recs = synth_training_records(recs, d.synth_twins, d.synth_shuffle, cfg.train.seed)
+        return recs
+    p = Path(data)
+    if p.is_dir():
+        if not (p / 'manifest.csv').is_file(): raise FileNotFoundError(f"--data {p}: a directory must hold manifest.csv (as `medmoe synth --out` writes)")
+        p = p / 'manifest.csv'
+    elif not p.exists(): raise FileNotFoundError(f"--data {data!r}: no such file or directory (give 'synth', a manifest {_MANIFEST_EXTS}, a directory with manifest.csv, or .tar shards)")
+    return read_manifest(p, on_error=on_error)
