@@ -131,9 +131,9 @@ def is_word(w: str) -> bool:
     return any(ch.isalnum() for ch in w) and not _SPECIAL.match(w.strip())
 
 # function words: they say nothing about where a finding is
-STOP_WORDS = frozenset("""a an the and or but nor of in on at to for from by with without into onto over under as is are was were
-be been being has have had do does this that these those there here it its it's which who whom whose than then also both each
-either neither no not none nor only per vs via s""".split())
+STOP_WORDS = frozenset("""a an the and or but nor of in on at to for from by with without into onto over under as is are
+was were be been being has have had do does this that these those there here it its it's which who whom whose than then
+also both each either neither no not none only per vs via s""".split())
 
 def is_content_word(w: str) -> bool:
     "A word worth a map that is not a function word (`STOP_WORDS`): 'nodule', 'left', 'two', not 'of' or 'the'."
@@ -142,7 +142,7 @@ def is_content_word(w: str) -> bool:
 def choose_words(words: list[str],  # the report's words
                  maps: Tensor,  # [n_words, G, G] their attention maps
                  n: int = 6) -> list[int]:  # how many to show
-    "Indices, in report order, of the `n` content words with the most peaked maps (no punctuation, special tokens, stop-words)."
+    "Indices, in report order, of the `n` content words whose maps peak most (no punctuation, specials, stop-words)."
     if len(words) != len(maps): raise ValueError(f"{len(words)} words but {len(maps)} maps")
     cand = [k for k, w in enumerate(words) if is_content_word(w)]
     if not cand: return []
@@ -152,7 +152,8 @@ def choose_words(words: list[str],  # the report's words
 def _outline(ax, region: np.ndarray, S: int):
     "Draw the outline of a bool mask (resized to S x S) on `ax`."
     import torch.nn.functional as F
-    if region.shape != (S, S): region = F.interpolate(torch.as_tensor(region, dtype=torch.float32)[None, None], size=(S, S))[0, 0].numpy()
+    if region.shape != (S, S):
+        region = F.interpolate(torch.as_tensor(region, dtype=torch.float32)[None, None], size=(S, S))[0, 0].numpy()
     ax.contour(np.asarray(region, dtype=float), levels=[0.5], colors='white', linewidths=1.6)
     ax.contour(np.asarray(region, dtype=float), levels=[0.5], colors='black', linewidths=0.7, linestyles='--')
 
@@ -161,7 +162,7 @@ def attention_figure(image: np.ndarray,  # HxWx3 in [0, 1] (`denormalize`)
                      maps: Tensor,  # [n_words, G, G] their attention maps
                      n: int = 6,  # how many words to show
                      title: str = '',  # over the image
-                     region: np.ndarray | None = None):  # bool mask of the finding (`finding_region`), outlined on every panel
+                     region: np.ndarray | None = None):  # bool mask of the finding (`finding_region`), outlined
     "The image, then the attention maps of `choose_words` over it, on one colour scale with the uniform level 1/R marked."
     import matplotlib.pyplot as plt
     import torch.nn.functional as F
@@ -191,13 +192,14 @@ def whole_words(tokenizer,  # the model's fast tokenizer
                 words: list[str],  # `attention_maps`' words: the pre-tokens of `text`, maybe cut by max_length
                 maps: Tensor,  # [n_words, G, G] their maps
                ) -> tuple[list[str], Tensor]:  # (whole words, [n_whole, G, G] maps)
-    "Merge the pre-tokenizer's pieces of each whitespace-separated word of `text` (`h`, `&`, `e` -> `h&e`); drop punctuation."
+    "Merge the pre-tokenizer's pieces of each whitespace-separated word (`h`, `&`, `e` -> `h&e`); drop punctuation."
     bt = tokenizer.backend_tokenizer
     norm = bt.normalizer.normalize_str(text) if bt.normalizer is not None else text
     pieces = bt.pre_tokenizer.pre_tokenize_str(norm)
     lead = 1 if words[:1] == ['[CLS]'] else 0   # text.cls_word: word 0 is [CLS], not a piece of the text
     if [w for w, _ in pieces[:len(words) - lead]] != words[lead:]:
-        raise ValueError(f"the words do not come from this text: {words[lead:lead + 5]} vs {[w for w, _ in pieces[:5]]}")
+        raise ValueError(f"the words do not come from this text: {words[lead:lead + 5]} vs "
+                         f"{[w for w, _ in pieces[:5]]}")
     groups = []  # lists of piece indices, one per whitespace-separated word
     for k, (_, (s, e)) in enumerate(pieces[:len(words) - lead]):
         if groups and pieces[groups[-1][-1]][1][1] == s: groups[-1].append(k)
