@@ -34,7 +34,8 @@ def parse_overrides(items: list[str] | None) -> dict:
         out[key.strip()] = _parse_value(raw)
     return out
 
-def load_config(preset: str | None = 'tiny', config: str | None = None, overrides: list[str] | None = None) -> MedMoEConfig:
+def load_config(preset: str | None = 'tiny', config: str | None = None,
+                overrides: list[str] | None = None) -> MedMoEConfig:
     "A config from a file (`config`) or a preset, with `--set` overrides applied."
     cfg = MedMoEConfig.load(config) if config else get_preset(preset or 'tiny')
     ov = parse_overrides(overrides)
@@ -76,8 +77,10 @@ def cmd_synth(args) -> dict:
 # %% ../nbs/11_cli.ipynb #e20447de
 def _train_overrides(args) -> dict:
     ov = {}
-    for flag, key in (('epochs', 'train.epochs'), ('bs', 'train.batch_size'), ('lr', 'train.lr'), ('precision', 'train.precision'),
-                      ('device', 'train.device'), ('on_error', 'data.on_error'), ('seed', 'train.seed'), ('compile', 'train.compile')):
+    for flag, key in (('epochs', 'train.epochs'), ('bs', 'train.batch_size'), ('lr', 'train.lr'),
+                      ('precision', 'train.precision'),
+                      ('device', 'train.device'), ('on_error', 'data.on_error'), ('seed', 'train.seed'),
+                      ('compile', 'train.compile')):
         v = getattr(args, flag)
         if v is not None: ov[key] = v
     return ov
@@ -193,13 +196,14 @@ def format_eval(result: dict,  # `medmoe.evaluate.evaluate`'s result (what eval.
 
 # %% ../nbs/11_cli.ipynb #dffea162
 def cmd_eval(args) -> dict:
-    "Evaluate a checkpoint: retrieval (optionally re-ranked, with Precision@K), zero-shot, linear probe, routing or the paper's tables."
+    "Evaluate a checkpoint: retrieval (re-ranked, Precision@K), zero-shot, linear probe, routing or the paper's tables; say it all."
     import logging
     from medmoe.evaluate import evaluate
     tasks = args.task or ['retrieval', 'routing']
     if 'paper' in tasks and args.data is None:
         raise ValueError("--task paper needs --data ROOT: the folder that holds the paper's datasets")
-    lists = {k: tuple(v) for k, v in dict(fractions=args.fractions, seeds=args.seeds, precision_at_k=args.precision_at_k).items() if v}
+    lists = {k: tuple(v) for k, v in dict(fractions=args.fractions, seeds=args.seeds,
+                                          precision_at_k=args.precision_at_k).items() if v}
     data = args.data or 'the data it was trained on (its metrics.json)'
     print(f"medmoe eval: {', '.join(tasks)} of {args.ckpt} on {data}", flush=True)
     paper_log = logging.getLogger('medmoe.paper')
@@ -218,7 +222,8 @@ def cmd_eval(args) -> dict:
 def _cmd_claim(args) -> dict:
     "The counterfactual claim test (`medmoe.claim`): arms × seeds, then summary.csv, the contrasts and a plot."
     from medmoe import claim as cl
-    if args.scale not in cl.CLAIM_SCALES: raise ValueError(f"the claim runs at --scale {' or '.join(cl.CLAIM_SCALES)}, not {args.scale!r}")
+    if args.scale not in cl.CLAIM_SCALES:
+        raise ValueError(f"the claim runs at --scale {' or '.join(cl.CLAIM_SCALES)}, not {args.scale!r}")
     arms = dict(cl.CLAIM_ARMS)
     if args.variants:
         unknown = [v for v in args.variants if v not in arms]
@@ -231,17 +236,19 @@ def _cmd_claim(args) -> dict:
     plan = [(a, sd, cl.claim_config(a, sd, scale, arms)) for sd in args.seeds for a in arms]   # validate all first
     if args.dry_run:
         rows = [dict(variant=a, seed=sd, done=(out / f'{a}-s{sd}.json').is_file()) for a, sd, _ in plan]
-        print(json.dumps(rows)); return dict(plan=rows)
+        print(json.dumps(rows))
+        return dict(plan=rows)
     summary = cl.run_claim(out, args.seeds, arms, scale, time_budget_s=args.time_budget)
     if summary.empty: return dict(out=str(out), runs=0)
     cl.plot_claim(summary, path=out / 'claim.png')
     print(cl.arm_table(summary).round(1).to_string(index=False))
     ct = cl.contrast_table(cl.load_claim(out))
-    if len(ct): print(ct[['contrast', 'diff', 'ci_low', 'ci_high', 'per_seed', 'p_holm']].round(4).to_string(index=False))
+    if len(ct):
+        print(ct[['contrast', 'diff', 'ci_low', 'ci_high', 'per_seed', 'p_holm']].round(4).to_string(index=False))
     return dict(out=str(out), runs=int(summary[['arm', 'seed']].drop_duplicates().shape[0]))
 
 def cmd_experiment(args) -> dict:
-    "Train and score the MedSynth claim or the ablations: one JSON per (arm or variant, seed), then a summary table and plot."
+    "Train and score the MedSynth claim or the ablations: a JSON per (arm or variant, seed), a summary table and plot."
     if args.which == 'claim': return _cmd_claim(args)
     from medmoe import experiments as ex
     flat = ex.resolve_variants(ex.ABLATIONS)
@@ -252,10 +259,12 @@ def cmd_experiment(args) -> dict:
     base, common = (ex.GPU_BASE, dict(ex.GPU_COMMON)) if args.scale == 'gpu' else ('tiny', {})
     common.update(parse_overrides(args.set))
     out = Path(args.out)
-    plan = [(n, s, ex.variant_config(o, base, s, args.epochs, common, n)) for n, o in flat.items() for s in args.seeds]  # validate all first
+    plan = [(n, s, ex.experiment_config(o, base, s, args.epochs, common, n)) for n,
+            o in flat.items() for s in args.seeds]  # validate all first
     if args.dry_run:
         rows = [dict(variant=n, seed=s, done=(out / f'{n}-s{s}.json').is_file()) for n, s, _ in plan]
-        print(json.dumps(rows)); return dict(plan=rows)
+        print(json.dumps(rows))
+        return dict(plan=rows)
     df = ex.run_experiment(flat, args.seeds, base, epochs=args.epochs, out=out, common=common, n_boot=args.n_boot,
                            time_budget_s=args.time_budget)
     summary = ex.summarize(df)
@@ -274,7 +283,9 @@ def _add_config_args(p):
 def _add_train_parser(sub):
     p = sub.add_parser('train', help='train MedMoE, then evaluate the held-out split')
     _add_config_args(p)
-    p.add_argument('--data', default='synth', help="'synth', a manifest (.csv/.tsv/.jsonl/.parquet), a directory with manifest.csv, or .tar shards")
+    p.add_argument('--data', default='synth',
+                   help="'synth', a manifest (.csv/.tsv/.jsonl/.parquet), a directory with manifest.csv, or .tar "
+                        "shards")
     p.add_argument('--valid-data', default=None, help='validation shards (when --data is shards)')
     p.add_argument('--test-data', default=None,
                    help='held-out test shards (when --data is shards; without them the validation shards are scored)')
@@ -283,18 +294,24 @@ def _add_train_parser(sub):
     p.add_argument('--shard-fields', default=None, metavar='JSON',
                    help='shard members -> fields, e.g. \'{"labels": {"class": "cls"}}\' (ShardFields)')
     p.add_argument('--out', default='runs/medmoe', help='output directory')
-    p.add_argument('--epochs', type=int, default=None); p.add_argument('--bs', type=int, default=None, help='batch size per process')
-    p.add_argument('--lr', type=float, default=None); p.add_argument('--seed', type=int, default=None)
+    p.add_argument('--epochs', type=int, default=None)
+    p.add_argument('--bs', type=int, default=None, help='batch size per process')
+    p.add_argument('--lr', type=float, default=None)
+    p.add_argument('--seed', type=int, default=None)
     p.add_argument('--precision', choices=['fp32', 'bf16', 'fp16'], default=None)
     p.add_argument('--device', default=None, help="'auto', 'cpu', 'cuda', 'cuda:1', 'mps'")
-    p.add_argument('--compile', action=argparse.BooleanOptionalAction, default=None, help='torch.compile the model, or not (default: the config)')
-    p.add_argument('--resume', action='store_true', help='continue from OUT/checkpoints/last.pt (same seed, batch size, lr, schedule '
+    p.add_argument('--compile', action=argparse.BooleanOptionalAction, default=None,
+                   help='torch.compile the model, or not (default: the config)')
+    p.add_argument('--resume', action='store_true',
+                   help='continue from OUT/checkpoints/last.pt (same seed, batch size, lr, schedule '
                                                          'and data; more epochs are allowed and recorded)')
-    p.add_argument('--overwrite', action='store_true', help='replace the medmoe run in OUT (its checkpoints, model, metrics, figures) '
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace the medmoe run in OUT (its checkpoints, model, metrics, figures) '
                                                             'once the new run has its first checkpoint')
     p.add_argument('--stop-after', type=int, default=None, help='stop after this many epochs of the run (resume later)')
     p.add_argument('--early-stop', type=int, default=None, metavar='PATIENCE', help='early stopping on valid_loss')
-    p.add_argument('--on-error', choices=['raise', 'skip'], default=None, help='bad images/reports: stop, or skip and count them')
+    p.add_argument('--on-error', choices=['raise', 'skip'], default=None,
+                   help='bad images/reports: stop, or skip and count them')
     p.add_argument('--wandb', action='store_true', help='log to Weights & Biases (WANDB_MODE=offline works)')
     p.add_argument('--quiet', action='store_true', help='no progress bars')
     p.set_defaults(func=cmd_train)
@@ -310,26 +327,36 @@ def _add_synth_parser(sub):
     p.set_defaults(func=cmd_synth)
 
 def _add_eval_parser(sub):
-    import inspect
-    from medmoe.evaluate import TASKS, evaluate
-    default = lambda name: ' '.join(map(str, inspect.signature(evaluate).parameters[name].default))
+    from medmoe.evaluate import TASKS, EvalOptions
+    default = lambda name: ' '.join(map(str, getattr(EvalOptions(), name)))
     p = sub.add_parser('eval', help='evaluate a checkpoint (retrieval, zero-shot, probe, routing, paper tables)')
     p.add_argument('--ckpt', required=True, help='a `medmoe train --out` folder or a save_pretrained folder')
-    p.add_argument('--data', default=None, help="'synth', a manifest or a directory with manifest.csv; default: what the run trained on "
+    p.add_argument('--data', default=None,
+                   help="'synth', a manifest or a directory with manifest.csv; default: what the run trained on "
                                                 "(its metrics.json); required for --task paper (the datasets' root)")
-    p.add_argument('--task', action='append', choices=list(TASKS), default=None, help='repeatable; default: retrieval and routing')
+    p.add_argument('--task', action='append', choices=list(TASKS), default=None,
+                   help='repeatable; default: retrieval and routing')
     p.add_argument('--out', default=None, help='output directory (eval.json, CSVs, figures)')
-    p.add_argument('--label', default=None, help="label of zeroshot, probe and --precision-at-k (a key of the records' labels); "
+    p.add_argument('--label', default=None,
+                   help="label of zeroshot, probe and --precision-at-k (a key of the records' labels); "
                                                  "default: 'class', else 'finding' (MedSynth)")
-    p.add_argument('--prompts', default=None, help='zero-shot prompt set (name or .json); default: class names through templates')
+    p.add_argument('--prompts', default=None,
+                   help='zero-shot prompt set (name or .json); default: class names through templates')
     p.add_argument('--n-boot', type=int, default=1000, help='bootstrap replicates for confidence intervals')
-    p.add_argument('--fractions', type=float, nargs='+', default=None, help=f"probe label fractions (default: {default('fractions')})")
-    p.add_argument('--seeds', type=int, nargs='+', default=None, help=f"probe seeds, also of --task paper (default: {default('seeds')})")
-    p.add_argument('--rerank-top', type=int, default=0, metavar='N', help="retrieval: re-rank each query's top N candidates by global + local similarity; 0 = off")
-    p.add_argument('--rerank-weight', type=float, default=0.5, help='retrieval: weight of the local score in the re-ranking, in [0, 1]')
-    p.add_argument('--precision-at-k', type=int, nargs='+', default=None, metavar='K', help='retrieval: label-level image-to-text Precision@K at these K (default: off)')
-    p.add_argument('--bs', type=int, default=None); p.add_argument('--device', default=None)
-    p.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32', help='bf16: bf16 autocast when encoding (GPUs), in every task but routing, paper included')
+    p.add_argument('--fractions', type=float, nargs='+', default=None,
+                   help=f"probe label fractions (default: {default('fractions')})")
+    p.add_argument('--seeds', type=int, nargs='+', default=None,
+                   help=f"probe seeds, also of --task paper (default: {default('seeds')})")
+    p.add_argument('--rerank-top', type=int, default=0, metavar='N',
+                   help="retrieval: re-rank each query's top N candidates by global + local similarity; 0 = off")
+    p.add_argument('--rerank-weight', type=float, default=0.5,
+                   help='retrieval: weight of the local score in the re-ranking, in [0, 1]')
+    p.add_argument('--precision-at-k', type=int, nargs='+', default=None, metavar='K',
+                   help='retrieval: label-level image-to-text Precision@K at these K (default: off)')
+    p.add_argument('--bs', type=int, default=None)
+    p.add_argument('--device', default=None)
+    p.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32',
+                   help='bf16: bf16 autocast when encoding (GPUs), in every task but routing, paper included')
     p.add_argument('--on-error', choices=['raise', 'skip'], default=None)
     p.set_defaults(func=cmd_eval)
 
@@ -339,21 +366,25 @@ def add_bench_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:  # th
     from medmoe.bench import BENCH_VARIANTS
     p.add_argument('--variants', nargs='+', default=list(BENCH_VARIANTS), choices=list(BENCH_VARIANTS), metavar='NAME',
                    help=f"variants to time (default: all of {', '.join(BENCH_VARIANTS)})")
-    p.add_argument('--batch-sizes', nargs='+', type=int, default=[32, 64, 128], metavar='B', help='batch sizes (default: 32 64 128)')
+    p.add_argument('--batch-sizes', nargs='+', type=int, default=[32, 64, 128], metavar='B',
+                   help='batch sizes (default: 32 64 128)')
     p.add_argument('--steps', type=int, default=20, help='timed steps per measurement (default: 20)')
     p.add_argument('--warmup', type=int, default=5, help='untimed steps first, compilation included (default: 5)')
     p.add_argument('--compile-modes', nargs='+', default=['eager', 'compile'], choices=['eager', 'compile'],
                    help='eager, torch.compile, or both (default: both)')
     p.add_argument('--precision', default='bf16', choices=['bf16', 'fp32'], help='autocast precision (default: bf16)')
     p.add_argument('--device', default='auto', help="'auto', 'cuda', 'cuda:1', 'cpu' (default: auto)")
-    p.add_argument('--size', default='full', choices=['full', 'tiny'], help="'full' presets, or 'tiny' CPU-sized stand-ins")
-    p.add_argument('--peak-tflops', type=float, default=None, help="the device's dense bf16 peak for MFU (default: looked up by name)")
+    p.add_argument('--size', default='full', choices=['full', 'tiny'],
+                   help="'full' presets, or 'tiny' CPU-sized stand-ins")
+    p.add_argument('--peak-tflops', type=float, default=None,
+                   help="the device's dense bf16 peak for MFU (default: looked up by name)")
     p.add_argument('--out', default='runs/bench', help='directory for bench.json and bench.csv (default: runs/bench)')
     return p
 
 def _add_bench_parser(sub):
     from medmoe.bench import cmd_bench
-    p = sub.add_parser('bench', help='time the training step of CLIP, the official code and medmoe presets (img/s, memory, MFU)')
+    p = sub.add_parser('bench',
+                       help='time the training step of CLIP, the official code and medmoe presets (img/s, memory, MFU)')
     add_bench_args(p)
     p.set_defaults(func=cmd_bench)
 
@@ -363,12 +394,14 @@ def _add_experiment_parser(sub):
     p.add_argument('--out', required=True, help='result folder (one JSON per run; finished runs are skipped)')
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--scale', choices=['gpu', 'cpu', 'tiny'], default='gpu',
-                   help="'gpu': Swin-T at 224^2; 'cpu' (claim) / 'tiny' (ablations): the 2-core CPU design (default: %(default)s)")
+                   help="'gpu': Swin-T at 224^2; 'cpu' (claim) / 'tiny' (ablations): the 2-core CPU design (default: "
+                        "%(default)s)")
     p.add_argument('--variants', nargs='+', default=None, help='run only these arms (claim) or variants (ablations)')
     p.add_argument('--epochs', type=int, default=None)
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override a field for every run')
     p.add_argument('--n-boot', type=int, default=1000, help='bootstrap replicates per run')
-    p.add_argument('--time-budget', type=float, default=None, metavar='SECONDS', help='start no new run after this long')
+    p.add_argument('--time-budget', type=float, default=None, metavar='SECONDS',
+                   help='start no new run after this long')
     p.add_argument('--dry-run', action='store_true', help='list the runs (and which are done); train nothing')
     p.set_defaults(func=cmd_experiment)
 
@@ -384,7 +417,9 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
 
 def build_parser() -> argparse.ArgumentParser:
     "The `medmoe` argument parser with all subcommands."
-    parser = argparse.ArgumentParser(prog='medmoe', description='MedMoE: modality-specialised mixture of experts for medical vision-language pretraining.')
+    parser = argparse.ArgumentParser(prog='medmoe',
+                                     description='MedMoE: modality-specialised mixture of experts for medical '
+                                                 'vision-language pretraining.')
     parser.add_argument('--version', action='version', version=f'medmoe {__version__}')
     sub = parser.add_subparsers(dest='command', metavar='COMMAND')
     p = sub.add_parser('config', help='print or write a resolved config')
@@ -392,7 +427,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--format', default='yaml', choices=['yaml', 'json'])
     p.add_argument('--out', default=None, help='write the config to this .json/.yaml file')
     p.set_defaults(func=cmd_config)
-    _add_synth_parser(sub); _add_train_parser(sub); _add_eval_parser(sub); _add_bench_parser(sub); _add_experiment_parser(sub)
+    _add_synth_parser(sub)
+    _add_train_parser(sub)
+    _add_eval_parser(sub)
+    _add_bench_parser(sub)
+    _add_experiment_parser(sub)
     for q in (parser, *sub.choices.values()):   # every --help shows the defaults
         q.formatter_class = _Help
         for a in q._actions:   # argparse prints no help line for an option without help, so give those their default
@@ -414,20 +453,27 @@ def main(argv: list[str] | None = None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, 'func', None):
-        parser.print_help(); return 0
+        parser.print_help()
+        return 0
     try: args.func(args)
     except ConfigError as e:
-        print(f"medmoe {args.command}: configuration error: {_one_line(e)}", file=sys.stderr); return 2
+        print(f"medmoe {args.command}: configuration error: {_one_line(e)}", file=sys.stderr)
+        return 2
     except (FileNotFoundError, FileExistsError, ValueError) as e:
-        print(f"medmoe {args.command}: error: {_one_line(e)}", file=sys.stderr); return 1
+        print(f"medmoe {args.command}: error: {_one_line(e)}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # output piped into e.g. `head`, which closed early: not an error
         import os
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 0  # Python's docs recipe: no flush error at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0  # Python's docs recipe: no flush error at exit
     except OSError as e:  # a full disk, a read-only folder, a path through a file: which path, and why
-        print(f"medmoe {args.command}: error: {_one_line(e)}", file=sys.stderr); return 1
+        print(f"medmoe {args.command}: error: {_one_line(e)}", file=sys.stderr)
+        return 1
     except RuntimeError as e:
-        if type(e).__name__ != 'TrainingDiverged': raise  # medmoe.train's (not imported here: `config` does not need it)
-        print(f"medmoe {args.command}: {_one_line(e)}", file=sys.stderr); return 3
+        if type(e).__name__ != 'TrainingDiverged':
+            raise  # medmoe.learner's (not imported here: `config` does not need it)
+        print(f"medmoe {args.command}: {_one_line(e)}", file=sys.stderr)
+        return 3
     return 0
 
 # %% ../nbs/11_cli.ipynb #4831135b

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 import numpy as np
 import torch
+from fastcore.basics import patch
 from . import __version__
 
 # %% ../nbs/00_core.ipynb #6e54f650
@@ -47,9 +48,12 @@ class Record:
     def __post_init__(self):
         m = self.modality
         if isinstance(m, str): m = modality_index(m)
-        elif isinstance(m, np.integer) and not isinstance(m, np.bool_): m = int(m)   # e.g. a label read by numpy / pandas
-        if isinstance(m, bool) or not (isinstance(m, int) and -1 <= m < len(MODALITIES)):   # True is an int to Python, not a modality
-            raise ValueError(f"record {self.id!r}: modality must be -1..{len(MODALITIES)-1} or a modality name, got {self.modality!r}")
+        elif isinstance(m, np.integer) and not isinstance(m, np.bool_):
+            m = int(m)   # e.g. a label read by numpy / pandas
+        # True is an int to Python, not a modality
+        if isinstance(m, bool) or not (isinstance(m, int) and -1 <= m < len(MODALITIES)):
+            raise ValueError(f"record {self.id!r}: modality must be -1..{len(MODALITIES)-1} or a modality name, got "
+                             f"{self.modality!r}")
         self.modality = m
         if self.split not in (None, 'train', 'valid', 'test'):
             raise ValueError(f"record {self.id!r}: split must be 'train', 'valid', 'test' or None, got {self.split!r}")
@@ -80,10 +84,12 @@ def _conform(v, tp):
             if (out := _conform(v, a)) is not _NO: return out
         return _NO
     if tp is type(None): return v if v is None else _NO
-    if tp is bool: return bool(v) if isinstance(v, (bool, np.bool_)) else _NO          # strictly: 'False' and 1 are not bools
+    if tp is bool:
+        return bool(v) if isinstance(v, (bool, np.bool_)) else _NO          # strictly: 'False' and 1 are not bools
     if isinstance(v, (bool, np.bool_)): return _NO                                      # nor are bools numbers
     if tp is int: return int(v) if isinstance(v, (int, np.integer)) else _NO            # 7.5 and 7.0 are not ints
-    if tp is float: return float(v) if isinstance(v, (int, float, np.integer, np.floating)) and math.isfinite(v) else _NO
+    if tp is float:
+        return float(v) if isinstance(v, (int, float, np.integer, np.floating)) and math.isfinite(v) else _NO
     if tp is str: return v if isinstance(v, str) else _NO
     if tp is tuple or origin is tuple:
         if not isinstance(v, (list, tuple)): return _NO
@@ -100,7 +106,8 @@ def _describe(tp) -> str:
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis: return f'a list of {_describe(args[0]).split(" ", 1)[1]}s'
         return f'a list of {len(args)} {_describe(args[0]).split(" ", 1)[1]}s'
-    return {bool: 'a bool (true or false)', int: 'an int', float: 'a finite number', str: 'a string', type(None): 'null',
+    return {bool: 'a bool (true or false)', int: 'an int', float: 'a finite number', str: 'a string',
+            type(None): 'null',
             tuple: 'a list'}.get(tp, str(tp))
 
 def _check_types(obj, p: str):
@@ -177,7 +184,7 @@ def state_digest(state) -> str:
     _digest(state, h)
     return h.hexdigest()
 
-# %% ../nbs/00_core.ipynb #0089188b
+# %% ../nbs/00_core.ipynb #667ce8c6
 @dataclass
 class DataConfig:
     "Images, reports and loading."
@@ -200,7 +207,8 @@ class DataConfig:
     max_report_chars: int = 20000  # a longer report is cut (at a word) before any per-sentence work
     resize: str = 'letterbox'  # geometry: 'letterbox' (pad to square: keeps the whole image) or 'crop' (centre crop)
     range16: str = 'auto'  # 16-bit PNG/TIFF to [0, 1]: 'auto', 'full' or 'window' (see `medmoe.images`)
-    synth_twins: bool = False  # MedSynth: batches of counterfactual twin pairs (hard negatives; see `medmoe.synth.twin`)
+    # MedSynth: batches of counterfactual twin pairs (hard negatives; see `medmoe.synth.twin`)
+    synth_twins: bool = False
     synth_shuffle: bool = False  # MedSynth: shuffle training reports among images (the negative control)
 
     def validate(self, p='data'):
@@ -213,8 +221,10 @@ class DataConfig:
         _positive(self.pad_to_multiple, f'{p}.pad_to_multiple')
         _positive(self.dicom_frame, f'{p}.dicom_frame', allow_zero=True)
         for n in ('valid_pct', 'test_pct'):
-            v = getattr(self, n); _check(isinstance(v, (int, float)) and 0 <= v < 1, f'{p}.{n}', f'must be in [0, 1), got {v!r}')
-        _check(self.valid_pct + self.test_pct < 1, f'{p}.valid_pct', f'valid_pct + test_pct must be < 1, got {self.valid_pct + self.test_pct}')
+            v = getattr(self, n)
+            _check(isinstance(v, (int, float)) and 0 <= v < 1, f'{p}.{n}', f'must be in [0, 1), got {v!r}')
+        _check(self.valid_pct + self.test_pct < 1, f'{p}.valid_pct',
+               f'valid_pct + test_pct must be < 1, got {self.valid_pct + self.test_pct}')
         _positive(self.synth_n, f'{p}.synth_n')
         _positive(self.synth_image_size, f'{p}.synth_image_size')
         _one_of(self.synth_difficulty, ('tiny', 'default', 'hard'), f'{p}.synth_difficulty')
@@ -222,6 +232,7 @@ class DataConfig:
         _one_of(self.resize, ('letterbox', 'crop'), f'{p}.resize')
         _one_of(self.range16, ('auto', 'full', 'window'), f'{p}.range16')
 
+# %% ../nbs/00_core.ipynb #d10fbda4
 @dataclass
 class VisionConfig:
     "The Swin pyramid (timm)."
@@ -233,6 +244,7 @@ class VisionConfig:
     window_size: int | None = None  # override the attention window
     grad_checkpointing: bool = False  # trade compute for memory
     freeze: bool = False  # keep the backbone fixed
+    levels: str = 'stage'  # 'stage' outputs (the paper) or 'hf-hidden' (the code: HF's pre-block hidden_states)
 
     def validate(self, p='vision'):
         _check_types(self, p)
@@ -244,7 +256,9 @@ class VisionConfig:
             if v is not None:
                 _check(all(x > 0 for x in v), f'{p}.{name}', f'must be 4 positive ints, got {v!r}')
         if self.window_size is not None: _positive(self.window_size, f'{p}.window_size')
+        _one_of(self.levels, ('stage', 'hf-hidden'), f'{p}.levels')
 
+# %% ../nbs/00_core.ipynb #f1acfa5c
 @dataclass
 class TextConfig:
     "The report encoder (any Hugging Face BERT-family encoder)."
@@ -263,7 +277,8 @@ class TextConfig:
 
     def validate(self, p='text'):
         _check_types(self, p)
-        for n in ('vocab_size', 'hidden_size', 'num_layers', 'num_heads', 'intermediate_size', 'max_length', 'last_n_layers'):
+        for n in ('vocab_size', 'hidden_size', 'num_layers', 'num_heads', 'intermediate_size', 'max_length',
+                  'last_n_layers'):
             _positive(getattr(self, n), f'{p}.{n}')
         _check(self.hidden_size % self.num_heads == 0, f'{p}.hidden_size',
                f'must be divisible by text.num_heads ({self.hidden_size} % {self.num_heads} != 0)')
@@ -272,6 +287,7 @@ class TextConfig:
             _check(self.last_n_layers <= self.num_layers, f'{p}.last_n_layers',
                    f'cannot exceed text.num_layers ({self.last_n_layers} > {self.num_layers})')
 
+# %% ../nbs/00_core.ipynb #b9405eeb
 @dataclass
 class MoEConfig:
     "Router and experts."
@@ -286,11 +302,16 @@ class MoEConfig:
     expert_kernel: int = 3  # kernel size of the expert convs (the code uses 1)
     dim: int = 768  # shared expert width D
     grid: int = 14  # side of the fused local grid (the code uses 56)
-    scale_hidden: int | None = None  # hidden width of the scale-attention MLP; None = dim // 2 (the code: 768 -> 384 -> 1)
+    resample: str = '2d'  # levels to the grid: '2d' bilinear, or '1d-flat' (the code: linear on the flattened tokens)
+    # hidden width of the scale-attention MLP; None = dim // 2 (the code: 768 -> 384 -> 1)
+    scale_hidden: int | None = None
     pool: str = 'mean'  # global image vector from the grid: 'mean' (the code) or 'attention'
-    scales: tuple[int, ...] = (0, 1, 2, 3)  # pyramid levels the experts fuse; (3,) = the single-scale baseline (last stage only)
-    expert_norm: str = 'auto'  # expert conv norm: 'auto' (none for the code's 1x1 depth-1 block, else batch), 'batch', 'group', 'none'
-    expert_of_modality: tuple[int, ...] | None = None  # expert each modality's router loss targets; None = identity when K = 6, else m % K
+    # pyramid levels the experts fuse; (3,) = the single-scale baseline (last stage only)
+    scales: tuple[int, ...] = (0, 1, 2, 3)
+    # expert conv norm: 'auto' (none for the code's 1x1 depth-1 block, else batch), 'batch', 'group', 'none'
+    expert_norm: str = 'auto'
+    # expert each modality's router loss targets; None = identity when K = 6, else m % K
+    expert_of_modality: tuple[int, ...] | None = None
     router_loss: str = 'ce'  # 'ce' on logits; 'ce_probs' on softmaxed probs (the code); 'none'
     balance_weight: float = 0.0  # Switch-style load-balancing loss weight
     z_weight: float = 0.0  # router z-loss weight
@@ -309,18 +330,24 @@ class MoEConfig:
         _check(self.expert_kernel in (1, 3, 5), f'{p}.expert_kernel', f'must be 1, 3 or 5, got {self.expert_kernel!r}')
         _positive(self.dim, f'{p}.dim')
         _positive(self.grid, f'{p}.grid')
+        _one_of(self.resample, ('2d', '1d-flat'), f'{p}.resample')
         if self.scale_hidden is not None: _positive(self.scale_hidden, f'{p}.scale_hidden')
         _one_of(self.pool, ('mean', 'attention'), f'{p}.pool')
-        _check(len(self.scales) > 0 and all(isinstance(i, int) and 0 <= i < 4 for i in self.scales) and list(self.scales) == sorted(set(self.scales)),
+        levels = len(self.scales) > 0 and all(isinstance(i, int) and 0 <= i < 4 for i in self.scales)
+        _check(levels and list(self.scales) == sorted(set(self.scales)),
                f'{p}.scales', f'must be increasing pyramid levels in 0..3, got {self.scales!r}')
         _one_of(self.expert_norm, ('auto', 'batch', 'group', 'none'), f'{p}.expert_norm')
         if self.expert_of_modality is not None:
             e = self.expert_of_modality
             _check(len(e) == len(MODALITIES) and all(isinstance(k, int) and 0 <= k < self.num_experts for k in e),
-                   f'{p}.expert_of_modality', f'must give an expert in [0, {self.num_experts}) for each of {len(MODALITIES)} modalities, got {e!r}')
+                   f'{p}.expert_of_modality',
+                   f'must give an expert in [0, {self.num_experts}) for each of {len(MODALITIES)} modalities, got '
+                   f'{e!r}')
         _one_of(self.router_loss, ('ce', 'ce_probs', 'none'), f'{p}.router_loss')
-        for n in ('balance_weight', 'z_weight', 'image_router_weight'): _positive(getattr(self, n), f'{p}.{n}', allow_zero=True)
+        for n in ('balance_weight', 'z_weight', 'image_router_weight'):
+            _positive(getattr(self, n), f'{p}.{n}', allow_zero=True)
 
+# %% ../nbs/00_core.ipynb #2a9c5a5c
 @dataclass
 class LossConfig:
     "GLoRIA losses and their weights."
@@ -336,10 +363,12 @@ class LossConfig:
 
     def validate(self, p='loss'):
         _check_types(self, p)
-        for n in ('global_weight', 'local_weight', 'aux_weight'): _positive(getattr(self, n), f'{p}.{n}', allow_zero=True)
+        for n in ('global_weight', 'local_weight', 'aux_weight'):
+            _positive(getattr(self, n), f'{p}.{n}', allow_zero=True)
         for n in ('temp1', 'temp2', 'temp3', 'local_chunk'): _positive(getattr(self, n), f'{p}.{n}')
         _one_of(self.directions, ('mean', 'sum'), f'{p}.directions')
 
+# %% ../nbs/00_core.ipynb #6446f03f
 @dataclass
 class TrainConfig:
     "Optimisation and run settings."
@@ -355,8 +384,10 @@ class TrainConfig:
     accum_steps: int = 1  # gradient accumulation steps
     seed: int = 42
     device: str = 'auto'  # 'auto', 'cpu', 'cuda', 'cuda:1', 'mps'
-    nan_policy: str = 'raise'  # a non-finite loss, or one above max_loss: 'raise' stops the run (08_train); 'off': no check
+    # a non-finite loss, or one above max_loss: 'raise' stops the run (08_train); 'off': no check
+    nan_policy: str = 'raise'
     max_loss: float | None = 1e4  # a finite loss above this counts as diverged; None = only non-finite losses do
+    early_stop: int | None = None  # stop when valid_loss has not improved for this many epochs; None = off
 
     def validate(self, p='train'):
         _check_types(self, p)
@@ -370,16 +401,20 @@ class TrainConfig:
         _check(self.seed < 2**63, f'{p}.seed', f'must be < 2**63 (a 64-bit seed), got {self.seed!r}')
         _one_of(self.nan_policy, ('raise', 'off'), f'{p}.nan_policy')
         if self.max_loss is not None: _positive(self.max_loss, f'{p}.max_loss')
+        if self.early_stop is not None: _positive(self.early_stop, f'{p}.early_stop')
         _check(self.device == 'auto' or _is_device(self.device), f'{p}.device',
                f"must be 'auto' or a torch device ('cpu', 'cuda', 'cuda:1', 'mps' ...), got {self.device!r}")
 
 def _is_device(spec: str) -> bool:
     "Whether torch parses `spec` as a device (availability is checked later, by `get_device`)."
-    try: torch.device(spec); return True
+    try:
+        torch.device(spec)
+        return True
     except (RuntimeError, ValueError): return False
 
-# %% ../nbs/00_core.ipynb #57093f07
-_SECTIONS = dict(data=DataConfig, vision=VisionConfig, text=TextConfig, moe=MoEConfig, loss=LossConfig, train=TrainConfig)
+# %% ../nbs/00_core.ipynb #34ee3d99
+_SECTIONS = dict(data=DataConfig, vision=VisionConfig, text=TextConfig, moe=MoEConfig, loss=LossConfig,
+                 train=TrainConfig)
 
 @dataclass
 class MedMoEConfig:
@@ -398,14 +433,17 @@ class MedMoEConfig:
     def validate(self) -> 'MedMoEConfig':
         "Check every field; raise `ConfigError` naming the first bad one."
         _check_types(self, '')
-        if self.preset is not None: _check(self.preset in PRESETS, 'preset', f"must be None or a preset name {list(PRESETS)}, got {self.preset!r}")
+        if self.preset is not None:
+            _check(self.preset in PRESETS, 'preset',
+                   f"must be None or a preset name {list(PRESETS)}, got {self.preset!r}")
         for name, cls in _SECTIONS.items():
             sec = getattr(self, name)
             _check(isinstance(sec, cls), name, f'must be a {cls.__name__}, got {type(sec).__name__}')
             sec.validate(name)
         if self.embed_dim is None:
             _check(self.moe.dim == self.text.hidden_size or self.text.model_name_or_path is not None, 'embed_dim',
-                   f'None (no projection) needs moe.dim == text.hidden_size ({self.moe.dim} != {self.text.hidden_size})')
+                   f'None (no projection) needs moe.dim == text.hidden_size ({self.moe.dim} != '
+                   f'{self.text.hidden_size})')
         else: _positive(self.embed_dim, 'embed_dim')
         return self
 
@@ -435,65 +473,71 @@ class MedMoEConfig:
             else: kw[k] = v
         return cls(**kw)
 
-    def to_json(self, path: str | Path | None = None) -> str:
-        "JSON text; also written to `path` if given."
-        s = json.dumps(self._stamped(), indent=2)
-        if path is not None: atomic_write(path, s)
-        return s
+# %% ../nbs/00_core.ipynb #40970514
+@patch
+def to_json(self: MedMoEConfig, path: str | Path | None = None) -> str:
+    "JSON text; also written to `path` if given."
+    s = json.dumps(self._stamped(), indent=2)
+    if path is not None: atomic_write(path, s)
+    return s
 
-    @classmethod
-    def from_json(cls, src: str | Path) -> 'MedMoEConfig':
-        "From a JSON file path or a JSON string."
-        text = Path(src).read_text() if _is_file(src) else str(src)
-        try: d = json.loads(text)
-        except json.JSONDecodeError as e:
-            if _path_like(src): raise FileNotFoundError(f"config file not found: {src}") from None
-            raise ConfigError(f"invalid JSON config {str(src)[:80]!r}: {e}") from None
-        return cls.from_dict(d)
+@patch(cls_method=True)
+def from_json(cls: MedMoEConfig, src: str | Path) -> MedMoEConfig:
+    "From a JSON file path or a JSON string."
+    text = Path(src).read_text() if _is_file(src) else str(src)
+    try: d = json.loads(text)
+    except json.JSONDecodeError as e:
+        if _path_like(src): raise FileNotFoundError(f"config file not found: {src}") from None
+        raise ConfigError(f"invalid JSON config {str(src)[:80]!r}: {e}") from None
+    return cls.from_dict(d)
 
-    def to_yaml(self, path: str | Path | None = None) -> str:
-        "YAML text; also written to `path` if given."
-        import yaml
-        s = yaml.safe_dump(self._stamped(), sort_keys=False)
-        if path is not None: atomic_write(path, s)
-        return s
+@patch
+def to_yaml(self: MedMoEConfig, path: str | Path | None = None) -> str:
+    "YAML text; also written to `path` if given."
+    import yaml
+    s = yaml.safe_dump(self._stamped(), sort_keys=False)
+    if path is not None: atomic_write(path, s)
+    return s
 
-    @classmethod
-    def from_yaml(cls, src: str | Path) -> 'MedMoEConfig':
-        "From a YAML file path or a YAML string."
-        import yaml
-        text = Path(src).read_text() if _is_file(src) else str(src)
-        try: d = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            if _path_like(src): raise FileNotFoundError(f"config file not found: {src}") from None
-            raise ConfigError(f"invalid YAML config: {e}") from None
-        if not isinstance(d, dict) and _path_like(src): raise FileNotFoundError(f"config file not found: {src}")   # YAML reads a name as a string
-        return cls.from_dict(d)
+@patch(cls_method=True)
+def from_yaml(cls: MedMoEConfig, src: str | Path) -> MedMoEConfig:
+    "From a YAML file path or a YAML string."
+    import yaml
+    text = Path(src).read_text() if _is_file(src) else str(src)
+    try: d = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        if _path_like(src): raise FileNotFoundError(f"config file not found: {src}") from None
+        raise ConfigError(f"invalid YAML config: {e}") from None
+    if not isinstance(d, dict) and _path_like(src):
+        raise FileNotFoundError(f"config file not found: {src}")   # YAML reads a name as a string
+    return cls.from_dict(d)
 
-    def save(self, path: str | Path):
-        "Write as JSON or YAML by the file's extension."
-        path = Path(path)
-        return self.to_yaml(path) if path.suffix in ('.yaml', '.yml') else self.to_json(path)
+@patch
+def save(self: MedMoEConfig, path: str | Path):
+    "Write as JSON or YAML by the file's extension."
+    path = Path(path)
+    return self.to_yaml(path) if path.suffix in ('.yaml', '.yml') else self.to_json(path)
 
-    @classmethod
-    def load(cls, path: str | Path) -> 'MedMoEConfig':
-        "Read a `.json`, `.yaml` or `.yml` config file."
-        path = Path(path)
-        if not path.is_file(): raise FileNotFoundError(f"config file not found: {path}")
-        return cls.from_yaml(path) if path.suffix in ('.yaml', '.yml') else cls.from_json(path)
+@patch(cls_method=True)
+def load(cls: MedMoEConfig, path: str | Path) -> MedMoEConfig:
+    "Read a `.json`, `.yaml` or `.yml` config file."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"config file not found: {path}")
+    return cls.from_yaml(path) if path.suffix in ('.yaml', '.yml') else cls.from_json(path)
 
-    def replace(self, **overrides) -> 'MedMoEConfig':
-        "A copy with dotted overrides, e.g. `cfg.replace(**{'moe.grid': 28, 'train.lr': 1e-3})`."
-        d = self.to_dict()
-        for key, value in overrides.items():
-            parts = key.replace('__', '.').split('.')
-            node = d
-            for p in parts[:-1]:
-                if p not in node or not isinstance(node[p], dict): raise ConfigError(f"unknown config key {key!r}")
-                node = node[p]
-            if parts[-1] not in node: raise ConfigError(f"unknown config key {key!r}")
-            node[parts[-1]] = value
-        return type(self).from_dict(d)
+@patch
+def replace(self: MedMoEConfig, **overrides) -> MedMoEConfig:
+    "A copy with dotted overrides, e.g. `cfg.replace(**{'moe.grid': 28, 'train.lr': 1e-3})`."
+    d = self.to_dict()
+    for key, value in overrides.items():
+        parts = key.replace('__', '.').split('.')
+        node = d
+        for p in parts[:-1]:
+            if p not in node or not isinstance(node[p], dict): raise ConfigError(f"unknown config key {key!r}")
+            node = node[p]
+        if parts[-1] not in node: raise ConfigError(f"unknown config key {key!r}")
+        node[parts[-1]] = value
+    return type(self).from_dict(d)
 
 def _path_like(src) -> bool:
     "Whether `src` (not an existing file) was meant as a file name: one line of text that is not a mapping."
@@ -519,7 +563,8 @@ def migrate_config(d: dict) -> dict:
     known = {f.name: f.type for f in fields(MedMoEConfig)}
     names = lambda k: {f.name for f in fields(_SECTIONS[k])}
     unknown = [k for k in d if k not in known]
-    unknown += [f'{k}.{n}' for k, v in d.items() if k in _SECTIONS and isinstance(v, dict) for n in v if n not in names(k)]
+    unknown += [f'{k}.{n}' for k,
+                v in d.items() if k in _SECTIONS and isinstance(v, dict) for n in v if n not in names(k)]
     if newer and unknown:
         raise ConfigError(f"the config was written by medmoe {stamp}, newer than this medmoe {__version__}, and holds "
                           f"fields this version does not know: {unknown}; upgrade medmoe (or remove those fields)")
@@ -527,8 +572,8 @@ def migrate_config(d: dict) -> dict:
     older = stamp is None or _version(stamp) < _version(__version__)
     missing = [f'{k}.{n}' for k in _SECTIONS if isinstance(d.get(k), dict) for n in names(k) if n not in d[k]]
     if saved and older and missing:
-        warnings.warn(f"config from medmoe {stamp or '< 0.1.0 (no version stamp)'} (this is {__version__}): fields added "
-                      f"since take today's defaults: {sorted(missing)}")
+        warnings.warn(f"config from medmoe {stamp or '< 0.1.0 (no version stamp)'} (this is {__version__}): fields "
+                      f"added since take today's defaults: {sorted(missing)}")
     return d
 
 # %% ../nbs/00_core.ipynb #1e06d8bc
@@ -545,23 +590,25 @@ def _tiny() -> MedMoEConfig:
         embed_dim=32, preset='tiny')
 
 def _swin_t() -> MedMoEConfig:
+    "The recommended configuration; straight-through off (no evidence for it: `13b_straight_through`)."
     return MedMoEConfig(
         vision=VisionConfig(model_name='swin_tiny_patch4_window7_224'),
         text=TextConfig(max_length=97, last_n_layers=4),
-        moe=MoEConfig(num_experts=6, dim=256, grid=14, expert_depth=3, expert_kernel=3),
+        moe=MoEConfig(num_experts=6, dim=256, grid=14, expert_depth=3, expert_kernel=3, straight_through=False),
         train=TrainConfig(epochs=10, batch_size=128, lr=1e-4, weight_decay=0.05, precision='bf16'),
         embed_dim=512, preset='swin-t')
 
 def _paper_code() -> MedMoEConfig:
-    """The official code's settings. `accum_steps=10` is its plain gradient accumulation: one optimizer step per 10 batches
-    of 256, while each InfoNCE still contrasts only the 256 pairs of its own batch (accumulation does not enlarge the negatives)."""
+    """The official code's settings. `accum_steps=10` is its plain gradient accumulation: one optimizer step per 10
+    batches of 256, while each InfoNCE still contrasts only the 256 pairs of its own batch (accumulation does not
+    enlarge the negatives)."""
     return MedMoEConfig(
         data=DataConfig(pad_to_multiple=1),   # all 25 tokens (a multiple of 8 would round them down to 24)
-        vision=VisionConfig(model_name='swin_tiny_patch4_window7_224'),
+        vision=VisionConfig(model_name='swin_tiny_patch4_window7_224', levels='hf-hidden'),
         text=TextConfig(model_name_or_path='emilyalsentzer/Bio_ClinicalBERT', max_length=25, last_n_layers=4,
                         freeze=True, pool='tokens', cls_word=True),
         moe=MoEConfig(num_experts=6, router='image', dim=768, grid=56, expert_depth=1, expert_kernel=1,
-                      router_hidden=128, straight_through=False, router_norm=True),
+                      router_hidden=128, straight_through=False, router_norm=True, resample='1d-flat'),
         loss=LossConfig(global_weight=0.5, local_weight=0.5, aux_weight=2.0, temp1=4.0, temp2=5.0, temp3=10.0,
                         directions='sum'),
         train=TrainConfig(epochs=10, batch_size=256, lr=5e-5, weight_decay=0.0, optimizer='adam', schedule='plateau',
@@ -579,7 +626,9 @@ def get_preset(name: str, **overrides) -> MedMoEConfig:
 # %% ../nbs/00_core.ipynb #87960ec2
 def set_seed(seed: int, deterministic: bool = False):
     "Seed Python, NumPy and torch (all devices); optionally ask torch for deterministic kernels."
-    random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
     if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
     if deterministic:
         torch.backends.cudnn.benchmark = False
@@ -592,18 +641,22 @@ def get_rng_state() -> dict:
 
 def set_rng_state(state: dict):
     "Restore states captured by `get_rng_state`."
-    random.setstate(state['python']); np.random.set_state(state['numpy']); torch.set_rng_state(state['torch'])
+    random.setstate(state['python'])
+    np.random.set_state(state['numpy'])
+    torch.set_rng_state(state['torch'])
     if state.get('cuda') and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
 def get_device(spec: str = 'auto') -> torch.device:
     "Resolve 'auto' (CUDA, then MPS, then CPU) or an explicit device string."
     if spec == 'auto':
         if torch.cuda.is_available(): return torch.device('cuda')
-        if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
+        if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available():
+            return torch.device('mps')
         return torch.device('cpu')
     try: dev = torch.device(spec)
     except RuntimeError as e: raise ConfigError(f"train.device: invalid device {spec!r}") from e
-    if dev.type == 'cuda' and not torch.cuda.is_available(): raise ConfigError(f"train.device: {spec!r} asked for but CUDA is not available")
+    if dev.type == 'cuda' and not torch.cuda.is_available():
+        raise ConfigError(f"train.device: {spec!r} asked for but CUDA is not available")
     return dev
 
 _DTYPES = {'fp32': torch.float32, 'float32': torch.float32, 'bf16': torch.bfloat16, 'bfloat16': torch.bfloat16,
@@ -611,7 +664,8 @@ _DTYPES = {'fp32': torch.float32, 'float32': torch.float32, 'bf16': torch.bfloat
 
 def get_dtype(precision: str) -> torch.dtype:
     "torch dtype for a precision name ('fp32', 'bf16', 'fp16')."
-    if precision not in _DTYPES: raise ConfigError(f"train.precision: unknown precision {precision!r}; use fp32, bf16 or fp16")
+    if precision not in _DTYPES:
+        raise ConfigError(f"train.precision: unknown precision {precision!r}; use fp32, bf16 or fp16")
     return _DTYPES[precision]
 
 # %% ../nbs/00_core.ipynb #0f912829
@@ -619,5 +673,6 @@ def versions() -> dict:
     "The versions of medmoe and the libraries its results depend on (recorded in every result file)."
     import sys, timm, transformers, fastai
     from medmoe import __version__
-    return dict(medmoe=__version__, torch=torch.__version__, timm=timm.__version__, transformers=transformers.__version__,
+    return dict(medmoe=__version__, torch=torch.__version__, timm=timm.__version__,
+                transformers=transformers.__version__,
                 fastai=fastai.__version__, python=sys.version.split()[0])

@@ -11,7 +11,7 @@ from .core import MoEConfig, MODALITIES, ConfigError
 
 # %% auto #0
 __all__ = ['Router', 'expert_of_modality', 'router_targets', 'router_ce', 'load_balancing_loss', 'router_z_loss',
-           'image_router_kl', 'ExpertBatchNorm', 'conv_block', 'resize_to', 'Expert', 'gate', 'MoE']
+           'image_router_kl', 'ExpertBatchNorm', 'conv_block', 'resize_to', 'Expert', 'FlatExpert', 'gate', 'MoE']
 
 # %% ../nbs/05_moe.ipynb #b6ff4993
 class Router(nn.Module):
@@ -138,6 +138,26 @@ class Expert(nn.Module):
         beta = self.scale_attn(Fs.flatten(0, 1)).view(B, S, G, G).float().softmax(1).to(Fs.dtype)
         return (beta.unsqueeze(2) * Fs).sum(1), beta
 
+# %% ../nbs/05_moe.ipynb #be103598
+class FlatExpert(Expert):
+    "The official code's expert: levels projected at native size, resampled in 1-D as token sequences, fused, pooled."
+    def forward(self, feats: list[Tensor]) -> tuple[Tensor, Tensor]:  # the pyramid, NCHW maps
+        "(V [B, D, G, G], β [B, S, G, G]): the code's fusion at the longest level's length, 1-D average-pooled to G²."
+        n = len(self.blocks)
+        if len(feats) != n: raise ValueError(f"Expert expects {n} pyramid levels, got {len(feats)}")
+        for i, (f, c) in enumerate(zip(feats, self.in_channels)):
+            if f.dim() != 4 or f.shape[1] != c:
+                raise ValueError(f"pyramid level {i}: expected [B, {c}, H, W] (NCHW), got {tuple(f.shape)}")
+        seqs = [block(f).flatten(2) for f, block in zip(feats, self.blocks)]   # [B, D, h·w], HF's token order
+        L, G = max(s.shape[-1] for s in seqs), self.grid
+        up = [F.interpolate(s, size=L, mode='linear', align_corners=False) for s in seqs]   # 1-D, as the code
+        Fs = torch.stack(up, 1)                                               # [B, S, D, L]
+        B, S, D = Fs.shape[:3]
+        beta = self.scale_attn(Fs.flatten(0, 1).unsqueeze(-1)).view(B, S, L).float().softmax(1).to(Fs.dtype)
+        V = (beta.unsqueeze(2) * Fs).sum(1)                                   # [B, D, L]
+        if L != G * G: V, beta = F.adaptive_avg_pool1d(V, G * G), F.adaptive_avg_pool1d(beta, G * G)
+        return V.reshape(B, D, G, G), beta.reshape(B, S, G, G)
+
 # %% ../nbs/05_moe.ipynb #7a9d321c
 def gate(logits: Tensor,  # [B, K] router logits
          top_k: int = 1,  # experts per sample
@@ -165,8 +185,9 @@ class MoE(nn.Module):
         self.num_experts, self.top_k, self.routing, self.straight_through = c.num_experts, c.top_k, c.routing, straight_through
         self.dim, self.grid, self.num_scales = c.dim, c.grid, len(in_channels)
         norm = norm or getattr(c, 'expert_norm', 'auto')
-        self.experts = nn.ModuleList([Expert(in_channels, c.dim, c.grid, c.expert_depth, c.expert_kernel,
-                                             c.scale_hidden, norm, conv_at) for _ in range(c.num_experts)])
+        kind = FlatExpert if getattr(c, 'resample', '2d') == '1d-flat' else Expert   # the code's 1-D resampling
+        self.experts = nn.ModuleList([kind(in_channels, c.dim, c.grid, c.expert_depth, c.expert_kernel,
+                                           c.scale_hidden, norm, conv_at) for _ in range(c.num_experts)])
 
     @property
     def has_unused_parameters(self) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch, timm
 from torch import nn, Tensor
 from timm.layers import set_fused_attn, use_fused_attn
+from timm.models import checkpoint_seq
 from .core import VisionConfig, ConfigError
 
 # %% ../nbs/03_pyramid.ipynb #322dcdad
@@ -92,9 +93,29 @@ def _check_img_size(body: nn.Module, img_size: int, name: str):
     ok = img_size % (patch * 8) == 0 and all(r % w == 0 for _, res, win in blocks for r, w in zip(res, win))
     if not ok: raise ConfigError(f"vision: {_size_error(img_size, patch, window, name)}")
 
+# %% ../nbs/03_pyramid.ipynb #9124d188
+def _check_hf_levels(body: nn.Module, name: str):
+    "`vision.levels='hf-hidden'` needs a timm Swin whose four stages hold a `downsample` and `blocks`."
+    stages = [getattr(body, f'layers_{i}', None) for i in range(4)]
+    if not all(hasattr(s, 'downsample') and hasattr(s, 'blocks') for s in stages) or hasattr(body, 'layers_4'):
+        raise ConfigError(f"vision.levels='hf-hidden' needs a 4-stage timm Swin with downsample + blocks per stage; "
+                          f"{name!r} is not one (use vision.levels='stage')")
+
+def _hf_hidden(body: nn.Module, x: Tensor) -> list[Tensor]:
+    "HF Swin's `hidden_states` from a timm body: patch embedding, merged inputs of stages 2-4, last output."
+    x = body.patch_embed(x)
+    hidden = [x]
+    for i in range(4):
+        stage = getattr(body, f'layers_{i}')
+        if i:
+            x = stage.downsample(x)   # timm merges at the start of a stage, HF at the end of the one before
+            hidden.append(x)
+        x = checkpoint_seq(stage.blocks, x) if stage.grad_checkpointing and torch.is_grad_enabled() else stage.blocks(x)
+    return hidden + [x]
+
 # %% ../nbs/03_pyramid.ipynb #aa7a20b7
 class SwinPyramid(nn.Module):
-    "A timm Swin as a 4-level feature pyramid: `forward(x)` -> [F1, F2, F3, F4], NCHW at strides 4, 8, 16, 32."
+    "A timm Swin as a feature pyramid: `forward(x)` -> [F1, F2, F3, F4] NCHW at strides 4-32 (`cfg.levels`: 'stage')."
     def __init__(self,
                  cfg: VisionConfig,  # `cfg.vision`: timm model name, size overrides, pretrained, checkpointing, freeze
                  img_size: int = 224,  # side of the square input (usually `cfg.data.image_size`)
@@ -107,6 +128,10 @@ class SwinPyramid(nn.Module):
         if cfg.pretrained is True: self.body = _create_body(cfg, self.img_size, sdpa, pretrained=True)
         info = self.body.feature_info
         self.channels, self.reductions = list(info.channels()), list(info.reduction())
+        self.levels = cfg.levels
+        if self.levels == 'hf-hidden':   # HF's 5 hidden_states: 4 pre-block levels, then the last output
+            _check_hf_levels(self.body, cfg.model_name)
+            self.channels, self.reductions = self.channels + self.channels[-1:], self.reductions + self.reductions[-1:]
         self.nhwc = str(getattr(self.body, 'output_fmt', 'NCHW')).endswith('NHWC')
         self.frozen = self.grad_checkpointing = False
         local = cfg.pretrained not in (False, True, None, '')
@@ -124,7 +149,7 @@ class SwinPyramid(nn.Module):
         if x.dim() != 4 or x.shape[-2:] != (self.img_size, self.img_size):
             raise ValueError(f"SwinPyramid was built for {self.img_size}x{self.img_size} inputs, got {tuple(x.shape)}; "
                              f"build it with img_size={x.shape[-1]} (a size the windows allow) or resize the images")
-        feats = self.body(x)
+        feats = self.body(x) if self.levels == 'stage' else _hf_hidden(self.body, x)
         return [f.permute(0, 3, 1, 2) for f in feats] if self.nhwc else list(feats)
 
     def set_grad_checkpointing(self, enable: bool = True):
@@ -147,7 +172,8 @@ class SwinPyramid(nn.Module):
 
     def extra_repr(self) -> str:
         return (f"{self.model_name!r}, img_size={self.img_size}, channels={self.channels}, reductions={self.reductions}, "
-                f"sdpa={self.sdpa}, frozen={self.frozen}")
+                f"sdpa={self.sdpa}, frozen={self.frozen}"
+                + (f", levels={self.levels!r}" if self.levels != 'stage' else ''))
 
 # %% ../nbs/03_pyramid.ipynb #1b210b11
 _TORCH_EXTS = ('.bin', '.pth', '.pt', '.ckpt')
