@@ -196,7 +196,7 @@ def format_eval(result: dict,  # `medmoe.evaluate.evaluate`'s result (what eval.
 
 # %% ../nbs/11_cli.ipynb #dffea162
 def cmd_eval(args) -> dict:
-    "Evaluate a checkpoint: retrieval (re-ranked, Precision@K), zero-shot, linear probe, routing or the paper's tables; say it all."
+    "Evaluate a checkpoint (retrieval, zero-shot, probe, routing, the paper's tables) and print every number asked for."
     import logging
     from medmoe.evaluate import evaluate
     tasks = args.task or ['retrieval', 'routing']
