@@ -1,6 +1,7 @@
 """Render README.md from nbs/index.ipynb (nbdev_readme needs quarto, which is not available
-offline): markdown cells as they are, code cells as python blocks with their text outputs,
-`#| hide` cells dropped and `#|` directives stripped. `--check` fails if README.md differs."""
+offline): markdown cells as they are, code cells as python blocks with their text outputs (figures are
+left out), `#| hide` cells dropped, `#| echo: false` cells' code left out and `#|` directives stripped.
+`--check` fails if README.md differs."""
 import json, sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ def render(nb_path='nbs/index.ipynb') -> str:
         directives = [l for l in lines if l.startswith('#|')]
         if any(d.replace(' ', '') in ('#|hide', '#|include:false') for d in directives): continue
         body = '\n'.join(l for l in lines if not l.startswith('#|')).strip('\n')
+        if any(d.replace(' ', '') == '#|echo:false' for d in directives): body = ''  # the output only (e.g. a figure)
         if cell['cell_type'] == 'markdown':
             parts.append(body)
         elif cell['cell_type'] == 'code':
@@ -20,6 +22,7 @@ def render(nb_path='nbs/index.ipynb') -> str:
             outs = []
             for o in cell.get('outputs', []):
                 if o.get('output_type') == 'stream': outs.append(''.join(o['text']))
+                elif any(k.startswith('image/') for k in o.get('data', {})): continue  # a figure: no '<Figure ...>'
                 elif 'text/markdown' in o.get('data', {}): parts.append(''.join(o['data']['text/markdown']))
                 elif 'text/plain' in o.get('data', {}): outs.append(''.join(o['data']['text/plain']))
             if outs: parts.append('```\n' + ''.join(outs).rstrip('\n') + '\n```')

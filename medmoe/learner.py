@@ -8,7 +8,7 @@ __all__ = ['CKPT_VERSION', 'RESUME_MAY_CHANGE', 'medmoe_opt_func', 'param_groups
            'RouterAccuracy', 'RetrievalR1', 'TrainingDiverged', 'save_checkpoint', 'load_checkpoint',
            'restore_checkpoint', 'resume_changes', 'Checkpointer', 'init_distributed', 'shard_dataloader', 'sum_ranks',
            'gather_ranks', 'DDPCallback', 'SyncValidMetrics', 'SkipEmptyBatches', 'DivergenceGuard', 'medmoe_learner',
-           'quiet', 'fit_medmoe']
+           'quiet', 'fit_medmoe', 'format_epoch', 'EpochLines', 'epoch_lines']
 
 # %% ../nbs/08_learner.ipynb #9ede223b
 import json, math, os, shutil, warnings
@@ -602,3 +602,49 @@ def fit_medmoe(learn: Learner,  # from `medmoe_learner`
     lr = learn.opt.hypers[-1]['lr'] if (start_epoch and learn.opt is not None) else cfg.train.lr
     learn.fit(end - start_epoch, lr=lr, cbs=cbs)
     return learn
+
+# %% ../nbs/08_learner.ipynb #2e88d77f
+import time
+from fastcore.basics import noop
+
+_PERCENT = ('router_acc', 'i2t_R@1')  # history fields that are fractions: printed as percent
+
+def format_epoch(rec: dict,  # one entry of the run's history (`RunState.history`)
+                 n_epochs: int,  # epochs of the run
+                 seconds: float | None = None,  # the epoch's wall time
+                ) -> str:
+    "One printed line for an epoch: number 1..n, mean train loss, valid loss, accuracies in percent, lr, time."
+    parts = [f"epoch {rec['epoch']}/{n_epochs}"]
+    for k in ('train_loss', 'valid_loss'):
+        if rec.get(k) is not None: parts.append(f"{k} {rec[k]:.4f}")
+    parts += [f"{k} {100 * rec[k]:.1f}%" for k in _PERCENT if rec.get(k) is not None]
+    if rec.get('lr') is not None: parts.append(f"lr {rec['lr']:.2e}")
+    if seconds is not None: parts.append(f"{seconds:.0f} s")
+    return '  '.join(parts)
+
+class EpochLines(_FitEpochs, Callback):
+    "Print `format_epoch` for each epoch the run's history gains during a fit (the table of `medmoe train`)."
+    order = Checkpointer.order + 2  # after the Checkpointer has recorded the epoch
+    def __init__(self, n_epochs: int | None = None, print_fn=print):  # None = the config's train.epochs
+        store_attr()
+    def before_fit(self): self._shown, self._t0 = len(run_state(self.learn).history), time.time()
+    def _show(self):
+        st = run_state(self.learn)
+        for rec in st.history[self._shown:]:
+            self.print_fn(format_epoch(rec, self.n_epochs or st.cfg.train.epochs, time.time() - self._t0), flush=True)
+        self._shown, self._t0 = len(st.history), time.time()
+    def after_epoch(self):
+        if self._trained: self._show()
+    def after_fit(self): self._show()  # an early stop cancels the fit in the Checkpointer, before our after_epoch
+
+def epoch_lines(learn: Learner,  # from `medmoe_learner`
+                bars: bool = False,  # keep fastai's progress bars (only where they redraw in place: a terminal)
+                print_fn=print,  # where the lines go
+               ) -> Learner:
+    "Replace fastai's table by `EpochLines`, and drop the progress bars unless `bars`."
+    from fastai.callback.progress import ProgressCallback
+    if not bars: learn.remove_cbs([cb for cb in learn.cbs if isinstance(cb, ProgressCallback)])
+    learn.logger = noop  # fastai's table: its smoothed train_loss and epochs from 0 disagree with the history
+    learn.add_cb(EpochLines(print_fn=print_fn))
+    return learn
+

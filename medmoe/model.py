@@ -345,7 +345,7 @@ def from_pretrained(cls: MedMoE,
                     cfg: MedMoEConfig | None = None):  # build from this config instead of config.json (training fields may differ)
     "The model saved in `load_dir` (config, weights and tokenizer)."
     d = Path(load_dir)
-    if not (d / _CONFIG).is_file() and (d / 'model' / _CONFIG).is_file(): d = d / 'model'   # a run folder: its model/
+    if not (d / _WEIGHTS).is_file() and (d / 'model' / _WEIGHTS).is_file(): d = d / 'model'   # a run folder: its model/
     if not d.is_dir(): raise FileNotFoundError(f"checkpoint directory not found: {d}")
     cfile, wfile = d / _CONFIG, d / _WEIGHTS
     for f in (cfile, wfile):

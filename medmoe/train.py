@@ -6,7 +6,7 @@
 __all__ = ['LOCK_NAME', 'RunLocked', 'RunLock', 'RunFolder', 'transactional', 'data_fingerprint', 'ShardData', 'train']
 
 # %% ../nbs/10c_train.ipynb #847a7c44
-import contextvars, functools, json, os, shutil, socket, time, uuid, warnings
+import contextvars, functools, json, os, shutil, socket, sys, time, uuid, warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -224,16 +224,18 @@ class _CommitRun(Callback):
 def _plot_history(history: list, routing: list, path: Path):
     from matplotlib.figure import Figure  # no pyplot: works under any backend and leaves the user's alone
     ep = [h['epoch'] for h in history]
+    pct = lambda k: [None if h.get(k) is None else 100 * h[k] for h in history]   # percent, as the epoch lines print it
     fig = Figure(figsize=(12, 3.2))
     ax = fig.subplots(1, 3)
-    ax[0].plot(ep, [h.get('train_loss') for h in history], 'o-', label='train')
+    ax[0].plot(ep, [h.get('train_loss') for h in history], 'o-', label='train (epoch mean)')
     ax[0].plot(ep, [h.get('valid_loss') for h in history], 'o-', label='valid')
     ax[0].set(xlabel='epoch', title='loss')
     ax[0].legend()
-    ax[1].plot(ep, [h.get('router_acc') for h in history], 'o-')
-    ax[1].set(xlabel='epoch', title='router accuracy (valid)', ylim=(0, 1.02))
-    ax[2].plot(ep, [h.get('i2t_R@1') for h in history], 'o-')
-    ax[2].set(xlabel='epoch', title='image→text R@1 (valid)', ylim=(0, None))
+    ax[1].plot(ep, pct('router_acc'), 'o-')
+    ax[1].set(xlabel='epoch', ylabel='%', title='router accuracy (valid)', ylim=(0, 102))
+    ax[2].plot(ep, pct('i2t_R@1'), 'o-')
+    ax[2].set(xlabel='epoch', ylabel='%', title='image→text R@1 (valid)', ylim=(0, None))
+    for a in ax: a.set_xticks(ep)   # epochs 1..n, as in metrics.json and the printed lines
     fig.tight_layout()
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=80, format='png'))
 
@@ -363,8 +365,8 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
           # stop after this many epochs of the run (e.g. a job's time limit); resume later
           stop_after: int | None = None,
           wandb: bool = False,  # log to Weights & Biases (fastai's WandbCallback; WANDB_MODE=offline works)
-          progress: bool = True,  # fastai's progress bars and table
-          verbose: bool = True,  # print the summary
+          progress: bool = True,  # fastai's progress bars, on a terminal (into a file or pipe they would redraw)
+          verbose: bool = True,  # print a line per epoch and the summary
           shards: ShardData | None = None,  # a shard run's other data; None = `ShardData(**kw)`
           **kw,  # `ShardData` fields: valid_data, test_data, samples_per_epoch, shard_fields
          ) -> dict:
@@ -404,7 +406,9 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
         cfg.save(out / 'config.json')  # atomic (as every file of the run)
         if rd.records is not None: atomic_write(out / 'split.csv', lambda tmp: save_split(rd.records, tmp))
     if wandb and main: _start_wandb(learn, cfg, out)
-    if not progress or not main: quiet(learn)
+    if not main: quiet(learn)
+    else:  # one line per epoch (the history's numbers); fastai's bars only where they redraw in place
+        epoch_lines(learn, bars=progress and sys.stdout.isatty(), print_fn=print if verbose else (lambda *a, **k: None))
     if not ended: fit_medmoe(learn, cfg.train.epochs, start, stop_after=stop_after)
     folder.committed()
     stopped = st.stopped
