@@ -19,6 +19,7 @@ import pandas as pd
 import torch
 from scipy import stats
 from .core import MODALITIES, MedMoEConfig, ConfigError, Record, atomic_write, get_device
+from .core import migrate_synth, SYNTH_MOVED
 from .synth import TWIN_ATTRS, FINDINGS, _alternatives, distractor, synth_sample
 from .retrieval import l2_normalize
 from .experiments import t_half
@@ -29,18 +30,18 @@ CLAIM_ARMS = {  # one thing changes at a time
     'single_k1': {'moe.num_experts': 1, 'moe.scales': (3,)},  # the last level only, one expert
     'multi_k6': {},                                           # MedMoE: all levels, six experts, report router, top-1
     'single_k6': {'moe.scales': (3,)},                        # the last level only, six experts
-    'shuffled': {'moe.num_experts': 1, 'data.synth_shuffle': True},   # negative control: multi_k1 on shuffled pairs
+    'shuffled': {'moe.num_experts': 1, 'synth.shuffle': True},   # negative control: multi_k1 on shuffled pairs
 }
 
 CLAIM_SCALES = {
     # 2-core CPU: the tiny preset at 64², fused at F1's own resolution (64 / 4 = 16), twin-pair batches
     'cpu': dict(base='tiny', n_per_modality=200, common={
-        'data.synth_n': 2000, 'data.synth_image_size': 64, 'data.image_size': 64, 'data.synth_twins': True,
+        'synth.n': 2000, 'synth.image_size': 64, 'data.image_size': 64, 'synth.twins': True,
         'data.sample_sentences': False, 'data.augment': False, 'moe.grid': 16, 'text.pool': 'mean',
         'text.max_length': 104, 'train.epochs': 5}),
     # one GPU: Swin-T at 224², fused at F1's resolution (56), a small random text tower, the same design
     'gpu': dict(base='swin-t', n_per_modality=600, common={
-        'data.synth_n': 12000, 'data.synth_image_size': 224, 'data.image_size': 224, 'data.synth_twins': True,
+        'synth.n': 12000, 'synth.image_size': 224, 'data.image_size': 224, 'synth.twins': True,
         'data.sample_sentences': False, 'data.augment': False, 'data.num_workers': 8, 'moe.grid': 56,
         'text.pool': 'mean',
         'text.vocab_size': 4096, 'text.hidden_size': 256, 'text.num_layers': 4, 'text.num_heads': 4,
@@ -72,7 +73,7 @@ def claim_config(arm: str,  # a key of `arms`
 
 # %% ../nbs/13a_claim.ipynb #a6a9d10b
 SCALE_OF = {m: s for m, s in FINDINGS.groupby('modality')['scale'].first().items()}
-READOUT_START = 10**6   # readout items are MedSynth samples from here on: never in a training set (synth_n < 10^6)
+READOUT_START = 10**6   # readout items are MedSynth samples from here on: never in a training set (synth.n < 10^6)
 
 def counterfactual_pairs(seed: int,  # the MedSynth set (the training seed)
                          n_per_modality: int = 200,  # abnormal items per modality
@@ -293,7 +294,8 @@ def _differs(saved: dict, now: dict, arm: str, scale: str, arms: dict) -> list[s
     def get(d, key):
         for k in key.split('.'): d = d.get(k) if isinstance(d, dict) else None
         return list(d) if isinstance(d, tuple) else d
-    keys = [*claim_scale(scale)['common'], *arms.get(arm, {}), 'train.seed', 'preset']
+    saved = migrate_synth(saved)   # a result stored before the `synth` section: its `data.synth_*` count as `synth.*`
+    keys = [SYNTH_MOVED.get(k, k) for k in [*claim_scale(scale)['common'], *arms.get(arm, {}), 'train.seed', 'preset']]
     return [k for k in keys if get(saved, k) != get(now, k)]
 
 def _take(lock: Path) -> bool:
@@ -390,7 +392,7 @@ def run_claim(out: str | Path = 'experiments/claim-cpu',  # result folder: one J
                     print(f"time budget of {time_budget_s:.0f} s spent: {arm} seed {seed} and later runs not started")
                 break
             if seed not in pairs:
-                pairs[seed] = counterfactual_pairs(seed, n_per, cfg.data.synth_image_size, cfg.data.synth_difficulty)
+                pairs[seed] = counterfactual_pairs(seed, n_per, cfg.synth.image_size, cfg.synth.difficulty)
             obj = (_untrained(seed, cfg, scale, out, pairs[seed]) if arm == 'untrained'
                    else _run_one(arm, seed, cfg, scale, out, pairs[seed], verbose))
             if verbose: print(_line(obj), flush=True)

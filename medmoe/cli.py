@@ -90,7 +90,7 @@ def _train_header(cfg, args) -> str:
     import torch
     from medmoe.core import get_device
     threads = torch.get_num_threads()
-    data = (f"synth (MedSynth, {cfg.data.synth_n} generated pairs: no --data given)" if args.data == 'synth'
+    data = (f"synth (MedSynth, {cfg.synth.n} generated pairs: no --data given)" if args.data == 'synth'
             else str(args.data))
     return (f"medmoe train: {'config ' + str(args.config) if args.config else 'preset ' + args.preset}, data {data}, "
             f"device {get_device(cfg.train.device)}, {threads} CPU thread{'s' * (threads != 1)}, out {args.out}")

@@ -276,7 +276,7 @@ def run_experiment(variants,  # {name: overrides}, {group: {name: overrides}}, o
                    data: str = 'synth',
                    epochs: int | None = None,  # train.epochs; None = the preset's
                    out: str | Path = 'experiments/claim',  # result folder: one JSON per run
-                   common: dict | None = None,  # overrides for every variant (e.g. {'data.synth_n': 600})
+                   common: dict | None = None,  # overrides for every variant (e.g. {'synth.n': 600})
                    n_boot: int = 1000,  # bootstrap replicates of the per-modality intervals
                    alpha: float = 0.05,  # 1 - confidence level
                    keep_runs: bool = False,  # keep each run's training folder (checkpoints, model, figures)
@@ -518,7 +518,7 @@ def plot_results(df: pd.DataFrame,  # `load_results` output (summarised here) or
 # %% ../nbs/13_experiments.ipynb #a0b3fd78
 GPU_BASE = 'swin-t'
 GPU_COMMON = {
-    'data.synth_image_size': 224, 'data.synth_n': 12000, 'data.synth_difficulty': 'default', 'data.num_workers': 8,
+    'synth.image_size': 224, 'synth.n': 12000, 'synth.difficulty': 'default', 'data.num_workers': 8,
     'text.vocab_size': 4096, 'text.hidden_size': 256, 'text.num_layers': 4, 'text.num_heads': 4,
     'text.intermediate_size': 1024, 'text.max_length': 128,
     'train.epochs': 15, 'train.batch_size': 128, 'train.lr': 5e-4,

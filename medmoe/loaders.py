@@ -276,10 +276,10 @@ def get_dataloaders(records: list, # `Record`s; those without a split get one (c
     counts = {k: len(v) for k, v in by.items()}
     if len(train) < bs: raise ValueError(f'the train split has {len(train)} records, fewer than one batch of {bs} (incomplete train batches are dropped); splits: {counts}')
     if not valid: raise ValueError(f'the valid split is empty (splits: {counts}); set cfg.data.valid_pct or give records a valid split')
-    pairs = cfg.data.synth_twins   # twin pairs (see `medmoe.synth.synth_training_records`) stay in one batch
+    pairs = cfg.synth.twins   # twin pairs (see `medmoe.synth.synth_training_records`) stay in one batch
     if pairs and (bs % 2 or len(train) % 2):
-        raise ValueError(f'data.synth_twins keeps twin pairs in one batch: it needs an even batch size and an even train split, '
-                         f'got batch size {bs} and {len(train)} train records')
+        raise ValueError(f'synth.twins keeps twin pairs in one batch: it needs an even batch size and an even '
+                         f'train split, got batch size {bs} and {len(train)} train records')
     dev, col = _device(device), _collator(cfg, tokenizer)
     return DataLoaders(_loader(ImageReportDataset(train, cfg.data, True, on_error, seed), col, bs, True, True, nw, dev, seed, pairs),
                        _loader(ImageReportDataset(valid, cfg.data, False, on_error, seed), col, bs, False, False, nw, dev, seed), device=dev)

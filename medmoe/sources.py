@@ -1176,18 +1176,18 @@ def is_shard_spec(data: str) -> bool:
     return s.startswith('pipe:') or '.tar' in s.split('::')[0]
 
 def load_records(data: str | Path,  # 'synth', a manifest file, or a directory with manifest.csv
-                 cfg: MedMoEConfig,  # uses cfg.data (synth_* fields, on_error) and cfg.train.seed
+                 cfg: MedMoEConfig,  # uses cfg.synth, cfg.data (splits, on_error), train.seed
                  on_error: str | None = None) -> list:  # None = cfg.data.on_error
     "The records a data spec names (see above; shards are streamed by `train`, not listed)."
     on_error = on_error or cfg.data.on_error
     if str(data) == 'synth':
         from medmoe.synth import synth_records, synth_training_records
-        d = cfg.data
-        recs = synth_records(d.synth_n, seed=cfg.train.seed, difficulty=d.synth_difficulty,
-                             image_size=d.synth_image_size,
+        d, s = cfg.data, cfg.synth
+        recs = synth_records(s.n, seed=cfg.train.seed, difficulty=s.difficulty,
+                             image_size=s.image_size,
                              valid_pct=d.valid_pct, test_pct=d.test_pct)
-        if d.synth_twins or d.synth_shuffle:   # twin pairs (hard negatives) / shuffled reports (negative control)
-            recs = synth_training_records(recs, d.synth_twins, d.synth_shuffle, cfg.train.seed)
+        if s.twins or s.shuffle:   # twin pairs (hard negatives) / shuffled reports (negative control)
+            recs = synth_training_records(recs, s.twins, s.shuffle, cfg.train.seed)
         return recs
     p = Path(data)
     if p.is_dir():

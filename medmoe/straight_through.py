@@ -108,7 +108,7 @@ def run_gate_ablation(out: str | Path = 'experiments/straight-through-cpu',  # r
         cfg, path, lock = cfgs[arm, seed], out / f'{arm}-s{seed}.json', out / f'.{arm}-s{seed}.lock'
         if path.exists() or not _take(lock): continue
         try:
-            pairs = counterfactual_pairs(seed, n_per, cfg.data.synth_image_size, cfg.data.synth_difficulty)
+            pairs = counterfactual_pairs(seed, n_per, cfg.synth.image_size, cfg.synth.difficulty)
             if arm == 'untrained':
                 set_seed(cfg.train.seed)
                 tok = build_tokenizer(cfg.text, [r.report for r in load_records('synth', cfg) if r.split == 'train'])
