@@ -32,22 +32,48 @@ class BenchVariant:
     overrides: dict  # dotted config overrides on `preset` (size='full')
     tiny: dict  # dotted config overrides on the `tiny` preset (size='tiny')
     model: str = 'medmoe'  # 'clip' (`ClipBaseline`) or 'medmoe' (`MedMoE`)
-    local_loss: str = 'batched'  # 'none' (global InfoNCE only), 'loop' (GLoRIA, per caption) or 'batched' (`MedMoELoss`)
+    # 'none' (global InfoNCE only), 'loop' (GLoRIA, per caption) or 'batched' (`MedMoELoss`)
+    local_loss: str = 'batched'
     reference_experts: bool = False  # experts in the official code's order (`Expert.reference`)
 
 _CODE_TINY = {'moe.router': 'image', 'moe.expert_depth': 1, 'moe.expert_kernel': 1, 'moe.grid': 16,
               'text.max_length': 25, 'text.freeze': True, 'embed_dim': None}
 
-BENCH_VARIANTS = {v.name: v for v in (
-    BenchVariant('clip', 'two-tower CLIP (Swin-T + BERT-base), global InfoNCE only', 'swin-t', {}, {}, model='clip', local_loss='none'),
-    BenchVariant('official', "the official code's way: K dense experts, 56² grid, per-caption local loss loop", 'paper-code',
-                 {'moe.routing': 'dense'}, {**_CODE_TINY, 'moe.routing': 'dense'}, local_loss='loop',
-                 reference_experts=True),
-    BenchVariant('paper-code', 'medmoe paper-code: sparse top-1 dispatch, batched chunked local loss', 'paper-code', {}, _CODE_TINY),
-    BenchVariant('swin-t', 'medmoe swin-t: the recommended configuration', 'swin-t', {}, {}))}
+BENCH_VARIANTS = {
+    v.name: v
+    for v in (
+        BenchVariant(
+            'clip',
+            'two-tower CLIP (Swin-T + BERT-base), global InfoNCE only',
+            'swin-t',
+            {},
+            {},
+            model='clip',
+            local_loss='none',
+        ),
+        BenchVariant(
+            'official',
+            "the official code's way: K dense experts, 56² grid, per-caption local loss loop",
+            'paper-code',
+            {'moe.routing': 'dense'},
+            {**_CODE_TINY, 'moe.routing': 'dense'},
+            local_loss='loop',
+            reference_experts=True,
+        ),
+        BenchVariant(
+            'paper-code',
+            'medmoe paper-code: sparse top-1 dispatch, batched chunked local loss',
+            'paper-code',
+            {},
+            _CODE_TINY,
+        ),
+        BenchVariant('swin-t', 'medmoe swin-t: the recommended configuration', 'swin-t', {}, {}),
+    )
+}
 
 def _variant(name: str) -> BenchVariant:
-    if name not in BENCH_VARIANTS: raise ValueError(f"unknown bench variant {name!r}; choose from {list(BENCH_VARIANTS)}")
+    if name not in BENCH_VARIANTS:
+        raise ValueError(f"unknown bench variant {name!r}; choose from {list(BENCH_VARIANTS)}")
     return BENCH_VARIANTS[name]
 
 _offline_text = offline_text  # now `medmoe.baselines.offline_text`
@@ -66,7 +92,8 @@ def random_batch(cfg: MedMoEConfig,  # image size, text.max_length, data.pad_to_
                  batch_size: int,  # B
                  device: str | torch.device = 'cpu',  # where the tensors go
                  seed: int = 0,  # the batch is a function of the seed
-                 vocab_size: int | None = None) -> dict:  # token ids are drawn below this; None = the config's text tower
+                 # token ids are drawn below this; None = the config's text tower
+                 vocab_size: int | None = None) -> dict:
     "A synthetic training batch in the collator's format (image, input_ids, attention_mask, word_ids, modality)."
     g = torch.Generator().manual_seed(seed)
     B, S, t, m = int(batch_size), cfg.data.image_size, cfg.text, cfg.data.pad_to_multiple
@@ -107,7 +134,12 @@ def make_optimizer(model: nn.Module, cfg: MedMoEConfig) -> torch.optim.Optimizer
     "AdamW over the trainable parameters, fused on CUDA (foreach elsewhere)."
     params = [p for p in model.parameters() if p.requires_grad]
     fused = all(p.is_cuda for p in params)
-    return torch.optim.AdamW(params, lr=cfg.train.lr, weight_decay=cfg.train.weight_decay, **({'fused': True} if fused else {'foreach': True}))
+    return torch.optim.AdamW(
+        params,
+        lr=cfg.train.lr,
+        weight_decay=cfg.train.weight_decay,
+        **({'fused': True} if fused else {'foreach': True}),
+    )
 
 def bench_step(model: nn.Module,  # from `build_variant`
                loss_fn: nn.Module,  # from `build_variant`
@@ -121,7 +153,8 @@ def bench_step(model: nn.Module,  # from `build_variant`
     loss = loss_fn(out, batch['modality'])
     opt.zero_grad(set_to_none=True)
     loss.backward()
-    if grad_clip: torch.nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g['params']], grad_clip, foreach=True)
+    if grad_clip:
+        torch.nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g['params']], grad_clip, foreach=True)
     opt.step()
     return loss.detach()
 
@@ -160,7 +193,8 @@ def step_gflops(name: str,  # a key of `BENCH_VARIANTS`
         if v.model == 'clip': _FLOP_CACHE[key] = _clip_forward_gflops(cfg, L)
         else:
             from medmoe.model import profile
-            p = profile(cfg, text_len=L); _FLOP_CACHE[key] = (p['gflops'], p['gflops_text'])
+            p = profile(cfg, text_len=L)
+            _FLOP_CACHE[key] = (p['gflops'], p['gflops_text'])
     fwd, text = _FLOP_CACHE[key]
     D = cfg.embed_dim or cfg.moe.dim
     loss = 2 * B * D / 1e9
@@ -182,9 +216,12 @@ def _device_name(dev: torch.device) -> str:
 
 def _check_args(batch_size=1, steps=1, warmup=0, precision='bf16', compile=False):
     for what, v, lo in (('batch size', batch_size, 1), ('steps', steps, 1), ('warmup', warmup, 0)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < lo: raise ValueError(f"bench: {what} must be an int >= {lo}, got {v!r}")
-    if precision not in ('bf16', 'fp32'): raise ValueError(f"bench: precision must be 'bf16' or 'fp32', got {precision!r}")
-    if compile and warmup < 1: raise ValueError("bench: compile=True needs warmup >= 1 (compilation happens in the first step)")
+        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+            raise ValueError(f"bench: {what} must be an int >= {lo}, got {v!r}")
+    if precision not in ('bf16', 'fp32'):
+        raise ValueError(f"bench: precision must be 'bf16' or 'fp32', got {precision!r}")
+    if compile and warmup < 1:
+        raise ValueError("bench: compile=True needs warmup >= 1 (compilation happens in the first step)")
 
 def _is_oom(e: BaseException | None) -> bool:
     "Whether `e` is a CUDA out-of-memory error, also when wrapped by another (e.g. a compiler's) exception."
@@ -202,6 +239,7 @@ def _row(name, size, batch_size, compile, precision, dev, peak_tflops=None) -> d
                 peak_tflops=peak_tflops or ((p := peak_flops(dname)) and p / 1e12) or None,
                 torch=torch.__version__, medmoe=__version__, date=datetime.datetime.now().isoformat(timespec='seconds'))
 
+# %% ../nbs/12_bench.ipynb #d56f7559
 def measure(variant: str,  # a key of `BENCH_VARIANTS`
             batch_size: int,  # images per step
             steps: int = 20,  # timed steps
@@ -213,7 +251,8 @@ def measure(variant: str,  # a key of `BENCH_VARIANTS`
             peak_tflops: float | None = None,  # the device's peak for MFU; None = `peak_flops(device name)`
             seed: int = 0) -> dict:  # model init and batch
     "Time `steps` training steps of one variant: a row dict (img_s, step_ms, peak memory, oom, FLOPs, mfu, device ...)."
-    _variant(variant); _check_args(batch_size, steps, warmup, precision, compile)
+    _variant(variant)
+    _check_args(batch_size, steps, warmup, precision, compile)
     dev = get_device(str(device) if device is not None else 'auto')
     row = _row(variant, size, batch_size, compile, precision, dev, peak_tflops)
     model = loss_fn = opt = batch = None
@@ -223,33 +262,46 @@ def measure(variant: str,  # a key of `BENCH_VARIANTS`
         batch = random_batch(cfg, batch_size, seed=seed)
         f = step_gflops(variant, cfg, batch)
         row.update(fwd_gflops=f['model_gflops'] + f['loss_gflops'], train_gflops=f['train_gflops'])
-        if dev.type == 'cuda': torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats(dev)
+        if dev.type == 'cuda':
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats(dev)
         model, loss_fn, cfg = build_variant(variant, size, dev, compile)
         batch, opt = {k: v.to(dev) for k, v in batch.items()}, make_optimizer(model, cfg)
         step = lambda: bench_step(model, loss_fn, batch, opt, precision, cfg.train.grad_clip)
-        _sync(dev); t0 = time.perf_counter()
+        _sync(dev)
+        t0 = time.perf_counter()
         for _ in range(warmup): step()
-        _sync(dev); t1 = time.perf_counter()
+        _sync(dev)
+        t1 = time.perf_counter()
         for _ in range(steps): step()
-        _sync(dev); t2 = time.perf_counter()
+        _sync(dev)
+        t2 = time.perf_counter()
         row.update(warmup_s=t1 - t0, step_ms=(t2 - t1) / steps * 1e3, img_s=batch_size * steps / (t2 - t1))
         if dev.type == 'cuda':
-            row.update(peak_mem_gib=torch.cuda.max_memory_allocated(dev) / 2**30, peak_reserved_gib=torch.cuda.max_memory_reserved(dev) / 2**30)
+            row.update(
+                peak_mem_gib=torch.cuda.max_memory_allocated(dev) / 2**30,
+                peak_reserved_gib=torch.cuda.max_memory_reserved(dev) / 2**30,
+            )
         if row['peak_tflops']: row['mfu'] = row['train_gflops'] * 1e9 * row['img_s'] / (row['peak_tflops'] * 1e12)
     except Exception as e:
         if not _is_oom(e): raise
         row['oom'] = True   # the traceback (and the tensors its frames hold) is released when this block ends
     finally:
         model = loss_fn = opt = batch = step = None
-        if dev.type == 'cuda': gc.collect(); torch.cuda.empty_cache()   # (a full gc takes ~0.5 s: only where memory is scarce)
+        # (a full gc takes ~0.5 s: only where memory is scarce)
+        if dev.type == 'cuda':
+            gc.collect()
+            torch.cuda.empty_cache()
         if compile: torch._dynamo.reset()
     return row
 
 # %% ../nbs/12_bench.ipynb #0f8e311f
-FLOP_CONVENTION = ("train FLOPs/image = 3 x forward FLOPs of trained parts + 1 x forward of a frozen text tower + 3 x loss "
-                   "forward (local 4*B*words*G^2*D, global 2*B*E); torch.utils.flop_counter, 2 FLOPs per multiply-add; "
-                   "dense routing counts all K experts; recomputation (checkpointing) not counted; MFU = train FLOPs/image "
-                   "x img/s / dense bf16 peak")
+FLOP_CONVENTION = (
+    "train FLOPs/image = 3 x forward FLOPs of trained parts + 1 x forward of a frozen text tower + 3 x loss "
+    "forward (local 4*B*words*G^2*D, global 2*B*E); torch.utils.flop_counter, 2 FLOPs per multiply-add; "
+    "dense routing counts all K experts; recomputation (checkpointing) not counted; MFU = train FLOPs/image "
+    "x img/s / dense bf16 peak"
+)
 
 def _plain(x):
     if isinstance(x, float) and math.isnan(x): return None
@@ -278,10 +330,12 @@ def run_bench(variants: list | None = None,  # keys of `BENCH_VARIANTS`; None = 
     batch_sizes = [batch_sizes] if isinstance(batch_sizes, int) else list(batch_sizes)
     if not batch_sizes: raise ValueError("bench: no batch sizes given")
     compile = [compile] if isinstance(compile, bool) else list(compile)
-    if not compile or any(not isinstance(c, bool) for c in compile): raise ValueError(f"bench: compile must be booleans, got {compile!r}")
+    if not compile or any(not isinstance(c, bool) for c in compile):
+        raise ValueError(f"bench: compile must be booleans, got {compile!r}")
     for b in batch_sizes: _check_args(b, steps, warmup, precision, any(compile))
     if size not in ('full', 'tiny'): raise ValueError(f"bench size must be 'full' or 'tiny', got {size!r}")
-    if on_error not in ('record', 'raise'): raise ValueError(f"bench: on_error must be 'record' or 'raise', got {on_error!r}")
+    if on_error not in ('record', 'raise'):
+        raise ValueError(f"bench: on_error must be 'record' or 'raise', got {on_error!r}")
     dev = get_device(str(device) if device is not None else 'auto')
     rows = []
     for c in compile:
@@ -290,24 +344,43 @@ def run_bench(variants: list | None = None,  # keys of `BENCH_VARIANTS`; None = 
                 try: row = measure(v, b, steps, warmup, c, precision, dev, size, peak_tflops)
                 except Exception as e:
                     if on_error == 'raise': raise
-                    row = _row(v, size, b, c, precision, dev, peak_tflops) | dict(error=f"{type(e).__name__}: {str(e)[:300]}")
+                    row = _row(v, size, b, c, precision, dev, peak_tflops) | dict(
+                        error=f"{type(e).__name__}: {str(e)[:300]}"
+                    )
                 rows.append(row)
                 if progress: print(_progress_line(row), flush=True)
     df = pd.DataFrame(rows)
     clip = df[(df.variant == 'clip') & df.img_s.notna()].set_index(['batch', 'mode', 'precision']).img_s
     keys = pd.MultiIndex.from_frame(df[['batch', 'mode', 'precision']])
     df['ratio_to_clip'] = df.img_s.astype(float).values / clip.reindex(keys).astype(float).values
-    df.attrs['meta'] = dict(device=_device_name(dev), torch=torch.__version__, cuda=torch.version.cuda, medmoe=__version__,
-                            date=datetime.datetime.now().isoformat(timespec='seconds'), size=size, steps=steps, warmup=warmup,
-                            precision=precision, flops=FLOP_CONVENTION)
+    df.attrs['meta'] = dict(
+        device=_device_name(dev),
+        torch=torch.__version__,
+        cuda=torch.version.cuda,
+        medmoe=__version__,
+        date=datetime.datetime.now().isoformat(timespec='seconds'),
+        size=size,
+        steps=steps,
+        warmup=warmup,
+        precision=precision,
+        flops=FLOP_CONVENTION,
+    )
     if out is not None:
-        out = Path(out); out.mkdir(parents=True, exist_ok=True)
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
         (out / 'bench.json').write_text(json.dumps(dict(meta=df.attrs['meta'], rows=_to_json(df)), indent=1))
         df.to_csv(out / 'bench.csv', index=False)
     return df
 
+# %% ../nbs/12_bench.ipynb #bdfd6a25
 def _progress_line(r: dict) -> str:
-    what = 'OOM' if r['oom'] else f"error {r['error']}" if r['error'] else f"{r['img_s']:,.1f} img/s, {r['step_ms']:.1f} ms/step"
+    what = (
+        'OOM'
+        if r['oom']
+        else f"error {r['error']}"
+        if r['error']
+        else f"{r['img_s']:,.1f} img/s, {r['step_ms']:.1f} ms/step"
+    )
     mem = f", peak {r['peak_mem_gib']:.1f} GiB" if r.get('peak_mem_gib') is not None else ''
     return f"bench {r['variant']:>10} batch {r['batch']:>4} {r['mode']:>7}: {what}{mem}"
 
@@ -319,7 +392,8 @@ def load_bench(path: str | Path) -> pd.DataFrame:  # a bench.json, or the direct
     try: d = json.loads(p.read_text())
     except json.JSONDecodeError as e: raise ValueError(f"{p}: not valid JSON ({e})") from None
     if not isinstance(d, dict) or 'rows' not in d: raise ValueError(f"{p}: not a medmoe bench file (no 'rows')")
-    df = pd.DataFrame(d['rows']); df.attrs['meta'] = d.get('meta', {})
+    df = pd.DataFrame(d['rows'])
+    df.attrs['meta'] = d.get('meta', {})
     return df
 
 # %% ../nbs/12_bench.ipynb #fb0c0002
@@ -352,7 +426,8 @@ def interleave(variants: list = ('official', 'paper-code', 'clip'),  # keys of `
     times, cpu = {v: [] for v in variants}, {v: [] for v in variants}
     for _ in range(rounds):
         for v, step in steps_of.items():
-            _sync(dev); t0, c0 = time.perf_counter(), time.process_time()
+            _sync(dev)
+            t0, c0 = time.perf_counter(), time.process_time()
             for _ in range(steps): step()
             _sync(dev)
             times[v].append((time.perf_counter() - t0) / steps * 1e3)
@@ -377,11 +452,22 @@ def bench_table(df: pd.DataFrame) -> pd.DataFrame:  # from `run_bench` or `load_
     out = []
     for _, r in df.iterrows():
         err = r.get('error')
-        status = 'OOM' if r.oom else f"error: {str(err)[:40]}" if isinstance(err, str) and err else _fmt(r.img_s, ',.1f')
-        out.append({'variant': r.variant, 'batch': r.batch, 'mode': r['mode'], 'img/s': status, 'ms/step': _fmt(r.step_ms, '.1f'),
-                    'peak GiB': _fmt(r.peak_mem_gib, '.1f'), '× clip': _fmt(r.get('ratio_to_clip'), '.2f'),
-                    'MFU %': _fmt(None if r.mfu is None or pd.isna(r.mfu) else 100 * r.mfu, '.1f'),
-                    'train GFLOP/img': _fmt(r.train_gflops, '.4g')})
+        status = (
+            'OOM' if r.oom else f"error: {str(err)[:40]}" if isinstance(err, str) and err else _fmt(r.img_s, ',.1f')
+        )
+        out.append(
+            {
+                'variant': r.variant,
+                'batch': r.batch,
+                'mode': r['mode'],
+                'img/s': status,
+                'ms/step': _fmt(r.step_ms, '.1f'),
+                'peak GiB': _fmt(r.peak_mem_gib, '.1f'),
+                '× clip': _fmt(r.get('ratio_to_clip'), '.2f'),
+                'MFU %': _fmt(None if r.mfu is None or pd.isna(r.mfu) else 100 * r.mfu, '.1f'),
+                'train GFLOP/img': _fmt(r.train_gflops, '.4g'),
+            }
+        )
     return pd.DataFrame(out).set_index(['variant', 'batch', 'mode'])
 
 def _one(df, variant, batch, mode):
@@ -420,7 +506,9 @@ def bench_targets(df: pd.DataFrame,  # a full-size run (`run_bench` / `load_benc
 def to_markdown(table: pd.DataFrame) -> str:  # e.g. `bench_table(df)`
     "A GitHub pipe table of a DataFrame (index included), without extra dependencies."
     t = table.reset_index()
-    cell = lambda x: '' if x is None or (isinstance(x, float) and math.isnan(x)) else f'{x:.3g}' if isinstance(x, float) else str(x)
+    cell = lambda x: (
+        '' if x is None or (isinstance(x, float) and math.isnan(x)) else f'{x:.3g}' if isinstance(x, float) else str(x)
+    )
     lines = ['| ' + ' | '.join(map(str, t.columns)) + ' |', '|' + '---|' * len(t.columns)]
     return '\n'.join(lines + ['| ' + ' | '.join(cell(x) for x in r) + ' |' for r in t.itertuples(index=False)])
 
@@ -435,7 +523,8 @@ def profile_step(variant: str,  # a key of `BENCH_VARIANTS`
                  row_limit: int = 15) -> pd.DataFrame:  # operators shown
     "The top operators of a variant's training step by self time (ms per step), from torch.profiler."
     from torch.profiler import profile as tprofile, ProfilerActivity
-    _variant(variant); _check_args(batch_size, steps, warmup, precision)
+    _variant(variant)
+    _check_args(batch_size, steps, warmup, precision)
     dev = get_device(str(device) if device is not None else 'auto')
     set_seed(0)
     model, loss_fn, cfg = build_variant(variant, size, dev)
@@ -448,10 +537,23 @@ def profile_step(variant: str,  # a key of `BENCH_VARIANTS`
         for _ in range(steps): step()
         _sync(dev)
     cuda = dev.type == 'cuda'
-    def self_us(e): return getattr(e, 'self_device_time_total', getattr(e, 'self_cuda_time_total', 0)) if cuda else e.self_cpu_time_total
+    def self_us(e):
+        return (
+            getattr(e, 'self_device_time_total', getattr(e, 'self_cuda_time_total', 0))
+            if cuda
+            else e.self_cpu_time_total
+        )
     ev = [e for e in prof.key_averages() if self_us(e) > 0]
     total = sum(self_us(e) for e in ev) or 1.
-    rows = [dict(op=e.key, calls_per_step=e.count / steps, self_ms_per_step=self_us(e) / steps / 1e3, share=self_us(e) / total) for e in ev]
+    rows = [
+        dict(
+            op=e.key,
+            calls_per_step=e.count / steps,
+            self_ms_per_step=self_us(e) / steps / 1e3,
+            share=self_us(e) / total,
+        )
+        for e in ev
+    ]
     return pd.DataFrame(rows).sort_values('self_ms_per_step', ascending=False).head(row_limit).set_index('op').round(4)
 
 # %% ../nbs/12_bench.ipynb #68e8191c
@@ -464,23 +566,36 @@ def _cmd_interleave(args: argparse.Namespace) -> int:
           f"{args.precision}, size {args.size}; "
           f"load average {m['loadavg_before'][0]:.2f} before, {m['loadavg_after'][0]:.2f} after ({m['cpus']} CPUs)")
     with pd.option_context('display.width', 200): print(df.round(3).to_string())
-    out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     (out / 'interleave.json').write_text(json.dumps(dict(meta=m, rows=_to_json(df.reset_index())), indent=1))
     print(f"\nwrote {out / 'interleave.json'}")
     return 0
 
 def cmd_bench(args: argparse.Namespace) -> int:  # parsed `add_bench_args` options
-    "Run `medmoe bench`: measure, print the table (and targets), write OUT/bench.json, .csv and .md (tables); 0 on success."
+    ("Run `medmoe bench`: measure, print the table (and targets), write OUT/bench.json, .csv and .md (tables); 0 on "
+     "success.")
     if getattr(args, 'interleave', 0): return _cmd_interleave(args)
     modes = list(dict.fromkeys(args.compile_modes))
-    df = run_bench(args.variants, args.batch_sizes, args.steps, args.warmup, tuple(m == 'compile' for m in modes), args.precision,
-                   args.device, args.size, args.out, args.peak_tflops)
+    df = run_bench(
+        args.variants,
+        args.batch_sizes,
+        args.steps,
+        args.warmup,
+        tuple(m == 'compile' for m in modes),
+        args.precision,
+        args.device,
+        args.size,
+        args.out,
+        args.peak_tflops,
+    )
     meta = df.attrs['meta']
     print(f"\n{meta['device']}, torch {meta['torch']}, {args.precision}, size {args.size}\n")
     with pd.option_context('display.width', 200, 'display.max_columns', 20): print(bench_table(df).to_string())
     if args.size == 'full':
         with pd.option_context('display.width', 200): print('\n' + bench_targets(df).to_string())
-    md = f"{meta['device']}, torch {meta['torch']}, {args.precision}, size {args.size}, {meta['date']}\n\n{to_markdown(bench_table(df))}\n"
+    md = (f"{meta['device']}, torch {meta['torch']}, {args.precision}, size {args.size}, "
+          f"{meta['date']}\n\n{to_markdown(bench_table(df))}\n")
     if args.size == 'full': md += f"\n{to_markdown(bench_targets(df))}\n"
     (Path(args.out) / 'bench.md').write_text(md)
     print(f"\nwrote {Path(args.out) / 'bench.json'}, bench.csv and bench.md")

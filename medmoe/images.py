@@ -183,7 +183,8 @@ def _load_dicom(path: Path | io.BytesIO, name: str, frame: int) -> np.ndarray:
 def write_dicom(path: str | Path,  # where to write the file
                 arr: np.ndarray,  # uint8/uint16/int16 pixels: HxW, FxHxW (multi-frame) or HxWx3 uint8 (RGB)
                 photometric: str | None = None,  # default MONOCHROME2 (RGB for HxWx3)
-                **tags,  # extra DICOM attributes, e.g. RescaleSlope=1, RescaleIntercept=-1024, WindowCenter=40, WindowWidth=400
+                # extra DICOM attributes, e.g. RescaleSlope=1, RescaleIntercept=-1024, WindowCenter=40, WindowWidth=400
+                **tags,
                ) -> Path:
     "Write `arr` as an uncompressed DICOM file (explicit VR little endian)."
     from pydicom.dataset import Dataset, FileMetaDataset
@@ -193,7 +194,8 @@ def write_dicom(path: str | Path,  # where to write the file
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = SecondaryCaptureImageStorage, generate_uid()
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset(); ds.file_meta = meta
+    ds = Dataset()
+    ds.file_meta = meta
     ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
     ds.set_pixel_data(arr, photometric or ('RGB' if rgb else 'MONOCHROME2'), arr.dtype.itemsize * 8)
     for k, v in tags.items(): setattr(ds, k, v)
@@ -231,7 +233,9 @@ def _kind(head: bytes, ext: str, name: str) -> str:
     if ext in _DICOM_EXTS: return 'dicom'
     if ext == '.npy': return 'npy'
     if ext in _PIL_EXTS: return 'pil'
-    raise _fail(name, f"unsupported file type {ext or '(no extension)'!r}; expected DICOM, .npy or one of {list(_PIL_EXTS)}")
+    raise _fail(
+        name, f"unsupported file type {ext or '(no extension)'!r}; expected DICOM, .npy or one of {list(_PIL_EXTS)}"
+    )
 
 def _decode(src, kind: str, name: str, frame: int, rgb: bool, min_side: int | None,
             range16: str = 'auto') -> np.ndarray:
@@ -266,14 +270,18 @@ def _load(src, frame: int = 0, rgb: bool = True, min_side: int | None = None, ra
         name = f"<callable {getattr(src, '__qualname__', type(src).__name__)}>"
         try: out = src()
         except Exception as e: raise _fail(name, f"raised {type(e).__name__}: {e}") from e
-        if callable(out) and not isinstance(out, np.ndarray): raise _fail(name, "returned another callable, expected an image")
+        if callable(out) and not isinstance(out, np.ndarray):
+            raise _fail(name, "returned another callable, expected an image")
         return _load(out, frame, rgb, min_side, range16)
     try: a = np.asarray(src)
     except Exception as e: raise _fail(f"<{type(src).__name__}>", f"cannot convert to an array ({e})") from e
-    if a.dtype == object or a.dtype.kind in 'USV': raise _fail(f"<{type(src).__name__}>", f"unsupported image source of type {type(src).__name__}")
+    if a.dtype == object or a.dtype.kind in 'USV':
+        raise _fail(f"<{type(src).__name__}>", f"unsupported image source of type {type(src).__name__}")
     return _canonical(a, _describe(a), rgb)
 
-def load_image(src: Any,  # a path (str/Path: PNG, JPEG, TIFF, BMP, WebP, DICOM, .npy), an `EncodedImage`, an array, a PIL image, or a zero-arg callable returning one
+# a path (str/Path: PNG, JPEG, TIFF, BMP, WebP, DICOM, .npy), an `EncodedImage`, an array, a PIL image, or a zero-arg
+# callable returning one
+def load_image(src: Any,
                frame: int = 0,  # frame of a multi-frame DICOM
                min_side: int | None = None,  # JPEG only: allow a faster reduced-scale decode keeping both sides >= this
                range16: str = 'auto',  # 16-bit PNG/TIFF to [0, 1]: 'auto', 'full' (÷ 65535) or 'window' (percentiles)

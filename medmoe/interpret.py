@@ -26,9 +26,16 @@ def routing_table(expert: Tensor,  # [N] chosen (top-1) expert
     "Modality × expert table of routing decisions."
     expert, modality = torch.as_tensor(expert).long().flatten(), torch.as_tensor(modality).long().flatten()
     if len(expert) != len(modality): raise ValueError(f"expert has {len(expert)} entries, modality {len(modality)}")
-    if len(expert) and (expert.min() < 0 or expert.max() >= num_experts): raise ValueError(f"expert indices must be in [0, {num_experts}), got {expert.min().item()}..{expert.max().item()}")
+    if len(expert) and (expert.min() < 0 or expert.max() >= num_experts):
+        raise ValueError(
+            f"expert indices must be in [0, {num_experts}), got {expert.min().item()}..{expert.max().item()}"
+        )
     rows = [m for m in MODALITIES if m in set(_names(modality))] + (['unknown'] if (modality < 0).any() else [])
-    df = pd.crosstab(pd.Categorical(_names(modality), categories=rows), pd.Categorical(expert.tolist(), categories=range(num_experts)), dropna=False)
+    df = pd.crosstab(
+        pd.Categorical(_names(modality), categories=rows),
+        pd.Categorical(expert.tolist(), categories=range(num_experts)),
+        dropna=False,
+    )
     df.index.name, df.columns.name = 'modality', 'expert'
     return df.div(df.sum(axis=1).clip(lower=1), axis=0) if normalize else df
 
@@ -86,7 +93,8 @@ def scale_figure(profiles: pd.DataFrame, title: str = 'scale attention β per mo
     sns.heatmap(profiles, annot=True, fmt='.2f', cmap='RdBu_r', norm=TwoSlopeNorm(1 / L, 0, top), ax=ax,
                 cbar_kws=dict(ticks=[0, 1 / L, top], shrink=0.9))
     cb = ax.collections[0].colorbar
-    cb.set_ticklabels(['0', f'uniform 1/{L}', f'{top:.2f}']); cb.ax.tick_params(labelsize=7)
+    cb.set_ticklabels(['0', f'uniform 1/{L}', f'{top:.2f}'])
+    cb.ax.tick_params(labelsize=7)
     ax.set(title=title, ylabel='modality')
     return ax
 
@@ -111,7 +119,12 @@ def attention_maps(model: nn.Module,  # a MedMoE (with its tokenizer)
     model.eval()
     try: out = model({k: v.to(dev) if isinstance(v, Tensor) else v for k, v in batch.items()})
     finally: model.train(was)
-    attn = word_region_attention(out['words'][i:i + 1].float(), out['word_mask'][i:i + 1], out['regions'][i:i + 1].float(), model.cfg.loss.temp1)[0]
+    attn = word_region_attention(
+        out['words'][i : i + 1].float(),
+        out['word_mask'][i : i + 1],
+        out['regions'][i : i + 1].float(),
+        model.cfg.loss.temp1,
+    )[0]
     n = int(out['word_mask'][i].sum())
     words = batch_words(model.tokenizer, batch['input_ids'][i:i + 1], batch['word_ids'][i:i + 1])[0]
     if model.cfg.text.cls_word: words = ['[CLS]'] + words   # text.cls_word: word 0 is [CLS] (GLoRIA's local loss)
@@ -139,6 +152,7 @@ def is_content_word(w: str) -> bool:
     "A word worth a map that is not a function word (`STOP_WORDS`): 'nodule', 'left', 'two', not 'of' or 'the'."
     return is_word(w) and w.strip().lower() not in STOP_WORDS
 
+# %% ../nbs/10_interpret.ipynb #0698548e
 def choose_words(words: list[str],  # the report's words
                  maps: Tensor,  # [n_words, G, G] their attention maps
                  n: int = 6) -> list[int]:  # how many to show
@@ -163,26 +177,34 @@ def attention_figure(image: np.ndarray,  # HxWx3 in [0, 1] (`denormalize`)
                      n: int = 6,  # how many words to show
                      title: str = '',  # over the image
                      region: np.ndarray | None = None):  # bool mask of the finding (`finding_region`), outlined
-    "The image, then the attention maps of `choose_words` over it, on one colour scale with the uniform level 1/R marked."
+    ("The image, then the attention maps of `choose_words` over it, on one colour scale with the uniform level 1/R "
+     "marked.")
     import matplotlib.pyplot as plt
     import torch.nn.functional as F
     keep = choose_words(words, maps, n)
     R = maps[0].numel()
     vmax = max(float(maps[keep].max()), 2 / R) if keep else 2 / R  # uniform maps sit mid-scale, never at its top
-    fig, axs = plt.subplots(1, len(keep) + 1, figsize=(1.9 * (len(keep) + 1) + 0.8, 2.3), squeeze=False, layout='constrained')
+    fig, axs = plt.subplots(
+        1, len(keep) + 1, figsize=(1.9 * (len(keep) + 1) + 0.8, 2.3), squeeze=False, layout='constrained'
+    )
     axs = axs[0]
-    axs[0].imshow(image); axs[0].set_title(title or 'image', fontsize=8)
+    axs[0].imshow(image)
+    axs[0].set_title(title or 'image', fontsize=8)
     S = image.shape[0]
     for ax, k in zip(axs[1:], keep):
         up = F.interpolate(maps[k][None, None].float(), size=(S, S), mode='bilinear', align_corners=False)[0, 0]
-        ax.imshow(image); im = ax.imshow(up.numpy(), cmap='jet', alpha=0.45, vmin=0, vmax=vmax); ax.set_title(words[k], fontsize=8)
+        ax.imshow(image)
+        im = ax.imshow(up.numpy(), cmap='jet', alpha=0.45, vmin=0, vmax=vmax)
+        ax.set_title(words[k], fontsize=8)
     if region is not None:
         for ax in axs: _outline(ax, region, S)
     for ax in axs: ax.axis('off')
     if keep:
         cb = fig.colorbar(im, ax=list(axs[1:]), shrink=0.85, pad=0.02)
-        cb.ax.axhline(1 / R, color='white', lw=2); cb.ax.axhline(1 / R, color='black', lw=0.8, ls='--')
-        cb.set_ticks([0, 1 / R, vmax], labels=['0', f'1/R = {1 / R:.3f}', f'{vmax:.3f}']); cb.ax.tick_params(labelsize=6)
+        cb.ax.axhline(1 / R, color='white', lw=2)
+        cb.ax.axhline(1 / R, color='black', lw=0.8, ls='--')
+        cb.set_ticks([0, 1 / R, vmax], labels=['0', f'1/R = {1 / R:.3f}', f'{vmax:.3f}'])
+        cb.ax.tick_params(labelsize=6)
         cb.set_label(f'attention weight (R = {R} regions)', fontsize=7)
     return fig
 

@@ -135,7 +135,9 @@ class EarlyStopping(_FitEpochs, TrackerCallback):
                  min_delta: float = 0.):  # smaller changes are not improvements
         super().__init__(monitor=monitor, min_delta=min_delta)
         self.patience, self.wait, self.stop = patience, 0, False
-    def before_fit(self): self.wait, self.stop = 0, False; super().before_fit()
+    def before_fit(self):
+        self.wait, self.stop = 0, False
+        super().before_fit()
     def after_epoch(self):
         if not self._trained: return
         super().after_epoch()
@@ -382,11 +384,14 @@ class Checkpointer(_FitEpochs, Callback):
                  every: int = 1,  # write every this many epochs (and at an early stop)
                  state: RunState | None = None):  # the run's state; None = a new one (then `cfg` is unknown)
         store_attr()
-    def before_epoch(self): super().before_epoch(); self._loss, self._n = 0., 0
+    def before_epoch(self):
+        super().before_epoch()
+        self._loss, self._n = 0.0, 0
     def after_batch(self):
         # the epoch's mean training loss (fastai's `train_loss` is smoothed across epochs: it depends on the start)
         if self.training and self.yb and len(self.yb[0]):
-            self._loss += float(self.loss.detach()) * len(self.yb[0]); self._n += len(self.yb[0])
+            self._loss += float(self.loss.detach()) * len(self.yb[0])
+            self._n += len(self.yb[0])
     def before_fit(self):
         saved = self.state.restore
         if saved:  # fastai resets the trackers and the accumulation count in before_fit: put the checkpoint's back

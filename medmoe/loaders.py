@@ -34,15 +34,20 @@ def _item_seed(seed: int, epoch: int, index: int) -> int:
 def _where(r: Record) -> str:
     "' (file, row N)' or ' (shard, key K)' from a record's meta, where it says where the record came from."
     m = r.meta or {}
-    if m.get('shard'): parts = [str(m['shard']), f"key {m.get('key')}"]
-    else: parts = ([str(m['source'])] if m.get('source') else []) + ([f"row {m['row']}"] if m.get('row') is not None else [])
+    if m.get('shard'):
+        parts = [str(m['shard']), f"key {m.get('key')}"]
+    else:
+        parts = ([str(m['source'])] if m.get('source') else []) + (
+            [f"row {m['row']}"] if m.get('row') is not None else []
+        )
     return f" ({', '.join(parts)})" if parts else ''
 
 class _ItemMaker:
     "Record -> item dict (shared by the map-style and the streaming dataset)."
     def __init__(self, cfg: DataConfig, train: bool, on_error: str | None):
         self.cfg, self.train, self.on_error = cfg, train, on_error if on_error is not None else cfg.on_error
-        if self.on_error not in ('raise', 'skip'): raise ValueError(f"on_error must be 'raise' or 'skip', got {self.on_error!r}")
+        if self.on_error not in ('raise', 'skip'):
+            raise ValueError(f"on_error must be 'raise' or 'skip', got {self.on_error!r}")
         self.tfm = ImageTransform(cfg, train=train)
 
     def _bad(self, r: Record, e: Exception) -> Skipped:
@@ -83,7 +88,10 @@ class ImageReportDataset(torch.utils.data.Dataset):
     @property
     def on_error(self): return self.make.on_error
     def __len__(self): return len(self.records)
-    def __repr__(self): return f"ImageReportDataset({len(self)} records, {'train' if self.train else 'eval'}, on_error={self.on_error!r})"
+    def __repr__(self):
+        return (
+            f"ImageReportDataset({len(self)} records, {'train' if self.train else 'eval'}, on_error={self.on_error!r})"
+        )
 
     def __getitem__(self, i: int) -> dict | Skipped:
         "Item `i`: dict(image, report, modality, index, id), or `Skipped` under on_error='skip'."
@@ -97,16 +105,22 @@ class ReportCollator:
                  max_length: int, # most tokens per report, special tokens included (cfg.text.max_length)
                  pad_to_multiple: int = 8, # pad L to a multiple of this (cfg.data.pad_to_multiple)
                  image_size: int | None = None): # S of the (empty) image tensor of an all-skipped batch
-        if not getattr(tokenizer, 'is_fast', False): raise TypeError(f'ReportCollator needs a fast tokenizer (for word_ids), got {type(tokenizer).__name__}')
-        if max_length < 1 or pad_to_multiple < 1: raise ValueError(f'max_length and pad_to_multiple must be >= 1, got {max_length}, {pad_to_multiple}')
+        if not getattr(tokenizer, 'is_fast', False):
+            raise TypeError(f'ReportCollator needs a fast tokenizer (for word_ids), got {type(tokenizer).__name__}')
+        if max_length < 1 or pad_to_multiple < 1:
+            raise ValueError(f'max_length and pad_to_multiple must be >= 1, got {max_length}, {pad_to_multiple}')
         self.tok, self.max_length, self.multiple, self.image_size = tokenizer, max_length, pad_to_multiple, image_size
         self.limit = max_length // pad_to_multiple * pad_to_multiple or max_length
         self.n_special = len(tokenizer('')['input_ids'])
         # `fit` tokenizes whole reports on purpose (to cut them at a word boundary): silence HF's too-long warning
         getattr(tokenizer, 'deprecation_warnings', {})['sequence-length-is-longer-than-the-specified-maximum'] = True
-        if self.limit <= self.n_special: raise ValueError(f'max_length {max_length} leaves no room for text after {self.n_special} special tokens')
+        if self.limit <= self.n_special:
+            raise ValueError(f'max_length {max_length} leaves no room for text after {self.n_special} special tokens')
 
-    def __repr__(self): return f'ReportCollator({type(self.tok).__name__}, max_length={self.max_length}, pad_to_multiple={self.multiple})'
+    def __repr__(self):
+        return (
+            f'ReportCollator({type(self.tok).__name__}, max_length={self.max_length}, pad_to_multiple={self.multiple})'
+        )
 
     def fit(self, texts: list[str]) -> list[str]:
         "Cut each text before the first word that does not fit in the token budget."
@@ -115,7 +129,9 @@ class ReportCollator:
         out = []
         for b, t in enumerate(texts):
             w = enc.word_ids(b)
-            if len(w) <= budget: out.append(t); continue
+            if len(w) <= budget:
+                out.append(t)
+                continue
             cut = budget
             while cut > 0 and w[cut] is not None and w[cut] == w[cut - 1]: cut -= 1
             out.append(t[:enc['offset_mapping'][b][(cut or budget) - 1][1]])
@@ -148,40 +164,57 @@ class ReportCollator:
     def tokenize_batch(self, texts: list[str]) -> dict:
         "`tokenize` by one call of the tokenizer on the batch, uncached (the reference)."
         pad = dict(pad_to_multiple_of=self.multiple) if self.limit % self.multiple == 0 else {}
-        enc = self.tok(self.fit(texts), truncation=True, max_length=self.limit, padding='longest', return_tensors='pt', **pad)
+        enc = self.tok(
+            self.fit(texts), truncation=True, max_length=self.limit, padding='longest', return_tensors='pt', **pad
+        )
         wids = torch.full_like(enc['input_ids'], -1)
         for b in range(len(texts)):
             seen = {}
             wids[b] = torch.tensor([-1 if w is None else seen.setdefault(w, len(seen)) for w in enc.word_ids(b)])
         return dict(input_ids=enc['input_ids'].long(), attention_mask=enc['attention_mask'].long(), word_ids=wids)
 
-    def empty(self, skipped: list) -> dict:
-        "The batch of zero items, for a batch whose items were all skipped."
-        S, z = self.image_size or 0, torch.zeros(0, 0, dtype=torch.long)
-        return dict(image=torch.zeros(0, 3, S, S), input_ids=z, attention_mask=z.clone(), word_ids=z.clone(),
-                    modality=torch.zeros(0, dtype=torch.long), index=torch.zeros(0, dtype=torch.long), skipped=list(skipped))
+# %% ../nbs/01d_loaders.ipynb #60f23d74
+from fastcore.basics import patch
 
-    def __call__(self, items: list) -> dict:
-        "Collate: stack images, tokenize reports, list skipped ids."
-        if len(items) == 0: raise ValueError('ReportCollator got no items')
-        skipped = [it.id for it in items if isinstance(it, Skipped)]
-        good = [it for it in items if not isinstance(it, Skipped)]
-        if not good: return self.empty(skipped)
-        return dict(image=torch.stack([it['image'] for it in good]), **self.tokenize([it['report'] for it in good]),
-                    modality=torch.tensor([it['modality'] for it in good], dtype=torch.long),
-                    index=torch.tensor([it['index'] for it in good], dtype=torch.long), skipped=skipped)
+@patch
+def empty(self: ReportCollator, skipped: list) -> dict:
+    "The batch of zero items, for a batch whose items were all skipped."
+    S, z = self.image_size or 0, torch.zeros(0, 0, dtype=torch.long)
+    return dict(
+        image=torch.zeros(0, 3, S, S),
+        input_ids=z,
+        attention_mask=z.clone(),
+        word_ids=z.clone(),
+        modality=torch.zeros(0, dtype=torch.long),
+        index=torch.zeros(0, dtype=torch.long),
+        skipped=list(skipped),
+    )
 
-    def fastai_batch(self, items: list) -> tuple:
-        "`(batch, batch['modality'])`: what the fastai DataLoaders yield (n_inp=1)."
-        b = self(items)
-        return b, b['modality']
+@patch
+def __call__(self: ReportCollator, items: list) -> dict:
+    "Collate: stack images, tokenize reports, list skipped ids."
+    if len(items) == 0: raise ValueError('ReportCollator got no items')
+    skipped = [it.id for it in items if isinstance(it, Skipped)]
+    good = [it for it in items if not isinstance(it, Skipped)]
+    if not good: return self.empty(skipped)
+    return dict(image=torch.stack([it['image'] for it in good]), **self.tokenize([it['report'] for it in good]),
+                modality=torch.tensor([it['modality'] for it in good], dtype=torch.long),
+                index=torch.tensor([it['index'] for it in good], dtype=torch.long), skipped=skipped)
+
+@patch
+def fastai_batch(self: ReportCollator, items: list) -> tuple:
+    "`(batch, batch['modality'])`: what the fastai DataLoaders yield (n_inp=1)."
+    b = self(items)
+    return b, b['modality']
 
 # %% ../nbs/01d_loaders.ipynb #8624daaa
 class SkipCounter:
     "The ids of the items skipped in each epoch of a DataLoader, read from the batches in the main process."
-    def __init__(self): self.by_epoch, self.current = {}, None  # epoch -> skipped ids (one per skipped item, in batch order)
+    # epoch -> skipped ids (one per skipped item, in batch order)
+    def __init__(self): self.by_epoch, self.current = {}, None
     def new_epoch(self, epoch: int | None = None):
-        "Start the tally of a pass over epoch `epoch` (default: the one after the latest); a pass replaces an earlier one of the same epoch."
+        ("Start the tally of a pass over epoch `epoch` (default: the one after the latest); a pass replaces an earlier "
+         "one of the same epoch.")
         self.current = epoch if epoch is not None else max(self.by_epoch, default=-1) + 1
         self.by_epoch[self.current] = []
     def __call__(self, b):
@@ -206,7 +239,8 @@ class SkipCounter:
         return sum(map(len, self.by_epoch.values()))
     def __repr__(self):
         n = len(self.by_epoch)
-        return f"SkipCounter({self.total} skipped over {n} epoch{'' if n == 1 else 's'}, {self.count()} in the latest pass)"
+        return (f"SkipCounter({self.total} skipped over {n} epoch{'' if n == 1 else 's'}, {self.count()} in the latest "
+                "pass)")
 
 class _Epochs:
     "Main-process hooks of a loader: number the passes, shuffle by (seed, epoch), open a new skip tally."
@@ -222,6 +256,7 @@ class _Epochs:
         pairs = [idxs[i:i + 2] for i in range(0, len(idxs), 2)]   # items 2j and 2j+1 stay together (twin pairs)
         return [i for p in rng.sample(pairs, len(pairs)) for i in p]
 
+# %% ../nbs/01d_loaders.ipynb #751adf0b
 def set_epoch(dl: DataLoader, epoch: int):
     "Make the next pass over `dl` epoch `epoch` (to resume a run with the same order and augmentation)."
     dl.epochs.next = int(epoch)
@@ -236,23 +271,46 @@ def _endless(): return Inf.nones  # stream slots: each worker reads its shards t
 
 def _loader(ds, collator: ReportCollator, bs: int, shuffle: bool, drop_last: bool, num_workers: int, device, seed: int,
             pairs: bool = False) -> DataLoader:
-    skips = SkipCounter(); hooks = _Epochs(ds, seed, skips, pairs)
-    try: n = len(ds)
-    except TypeError: raise ValueError('a streaming DataLoader needs the number of samples per epoch: pass length= to webdataset_records '
-                                       '(count_samples(urls) counts them; a ShardSet knows it)') from None
+    skips = SkipCounter()
+    hooks = _Epochs(ds, seed, skips, pairs)
+    try:
+        n = len(ds)
+    except TypeError:
+        raise ValueError(
+            'a streaming DataLoader needs the number of samples per epoch: pass length= to webdataset_records '
+            '(count_samples(urls) counts them; a ShardSet knows it)'
+        ) from None
     # fastai rebinds bound methods passed as hooks to the DataLoader itself: hand it partials instead
-    dl = DataLoader(ds, bs=bs, shuffle=shuffle, drop_last=drop_last, num_workers=num_workers, n=n, device=device,
-                    pin_memory=device is not None and device.type == 'cuda', create_batch=partial(ReportCollator.fastai_batch, collator),
-                    before_iter=partial(_Epochs.before_iter, hooks), after_iter=partial(_Epochs.after_iter, hooks), shuffle_fn=partial(_Epochs.shuffle_fn, hooks),
-                    after_batch=skips, retain=_keep, **({'get_idxs': _endless} if isinstance(ds, torch.utils.data.IterableDataset) else {}))
+    dl = DataLoader(
+        ds,
+        bs=bs,
+        shuffle=shuffle,
+        drop_last=drop_last,
+        num_workers=num_workers,
+        n=n,
+        device=device,
+        pin_memory=device is not None and device.type == 'cuda',
+        create_batch=partial(ReportCollator.fastai_batch, collator),
+        before_iter=partial(_Epochs.before_iter, hooks),
+        after_iter=partial(_Epochs.after_iter, hooks),
+        shuffle_fn=partial(_Epochs.shuffle_fn, hooks),
+        after_batch=skips,
+        retain=_keep,
+        **({'get_idxs': _endless} if isinstance(ds, torch.utils.data.IterableDataset) else {}),
+    )
     dl.skips, dl.epochs, dl.n_inp = skips, hooks, 1
     return dl
 
 # %% ../nbs/01d_loaders.ipynb #aacee273
 def _settings(cfg, bs, num_workers, seed):
-    return (bs or cfg.train.batch_size, cfg.data.num_workers if num_workers is None else num_workers, cfg.train.seed if seed is None else seed)
+    return (
+        bs or cfg.train.batch_size,
+        cfg.data.num_workers if num_workers is None else num_workers,
+        cfg.train.seed if seed is None else seed,
+    )
 
-def _collator(cfg, tokenizer): return ReportCollator(tokenizer, cfg.text.max_length, cfg.data.pad_to_multiple, cfg.data.image_size)
+def _collator(cfg, tokenizer):
+    return ReportCollator(tokenizer, cfg.text.max_length, cfg.data.pad_to_multiple, cfg.data.image_size)
 
 def _by_split(records) -> dict:
     out = {}
@@ -270,19 +328,30 @@ def get_dataloaders(records: list, # `Record`s; those without a split get one (c
                    ) -> DataLoaders:
     "fastai `DataLoaders` (train, valid) over the records' splits, yielding `(batch, batch['modality'])`."
     bs, nw, seed = _settings(cfg, bs, num_workers, seed)
-    if any(r.split is None for r in records): records = split_records(records, cfg.data.valid_pct, cfg.data.test_pct, seed)
+    if any(r.split is None for r in records):
+        records = split_records(records, cfg.data.valid_pct, cfg.data.test_pct, seed)
     by = _by_split(records)
     train, valid = by.get('train', []), by.get('valid', [])
     counts = {k: len(v) for k, v in by.items()}
-    if len(train) < bs: raise ValueError(f'the train split has {len(train)} records, fewer than one batch of {bs} (incomplete train batches are dropped); splits: {counts}')
-    if not valid: raise ValueError(f'the valid split is empty (splits: {counts}); set cfg.data.valid_pct or give records a valid split')
+    if len(train) < bs:
+        raise ValueError(
+            f'the train split has {len(train)} records, fewer than one batch of {bs} (incomplete train batches are '
+            f'dropped); splits: {counts}'
+        )
+    if not valid:
+        raise ValueError(
+            f'the valid split is empty (splits: {counts}); set cfg.data.valid_pct or give records a valid split'
+        )
     pairs = cfg.synth.twins   # twin pairs (see `medmoe.synth.synth_training_records`) stay in one batch
     if pairs and (bs % 2 or len(train) % 2):
         raise ValueError(f'synth.twins keeps twin pairs in one batch: it needs an even batch size and an even '
                          f'train split, got batch size {bs} and {len(train)} train records')
     dev, col = _device(device), _collator(cfg, tokenizer)
-    return DataLoaders(_loader(ImageReportDataset(train, cfg.data, True, on_error, seed), col, bs, True, True, nw, dev, seed, pairs),
-                       _loader(ImageReportDataset(valid, cfg.data, False, on_error, seed), col, bs, False, False, nw, dev, seed), device=dev)
+    return DataLoaders(
+        _loader(ImageReportDataset(train, cfg.data, True, on_error, seed), col, bs, True, True, nw, dev, seed, pairs),
+        _loader(ImageReportDataset(valid, cfg.data, False, on_error, seed), col, bs, False, False, nw, dev, seed),
+        device=dev,
+    )
 
 def get_test_dl(records: list, # `Record`s; those with split 'test' are used
                 cfg: MedMoEConfig, # the experiment config
@@ -292,8 +361,20 @@ def get_test_dl(records: list, # `Record`s; those with split 'test' are used
     "A DataLoader over the test split: no augmentation, no sentence sampling, no shuffling, nothing dropped."
     bs, nw, seed = _settings(cfg, bs, num_workers, None)
     test = _by_split(records).get('test', [])
-    if not test: raise ValueError(f"no records with split 'test' (splits: { {k: len(v) for k, v in _by_split(records).items()} })")
-    return _loader(ImageReportDataset(test, cfg.data, False, on_error, seed), _collator(cfg, tokenizer), bs, False, False, nw, _device(device), seed)
+    if not test:
+        raise ValueError(
+            f"no records with split 'test' (splits: { {k: len(v) for k, v in _by_split(records).items()} })"
+        )
+    return _loader(
+        ImageReportDataset(test, cfg.data, False, on_error, seed),
+        _collator(cfg, tokenizer),
+        bs,
+        False,
+        False,
+        nw,
+        _device(device),
+        seed,
+    )
 
 # %% ../nbs/01d_loaders.ipynb #65d02d69
 class StreamDataset(torch.utils.data.IterableDataset):
@@ -318,8 +399,14 @@ class StreamDataset(torch.utils.data.IterableDataset):
     def __iter__(self) -> Iterator:
         rank, _, worker, _ = wds.utils.pytorch_worker_info()
         for k, r in enumerate(self.source):
-            if isinstance(r, Skipped): yield r; continue
-            yield self.make(r, -1, None if self.seed is None else _item_seed(self.seed, self.epoch, (rank * 4096 + worker) * 2**32 + k))
+            if isinstance(r, Skipped):
+                yield r
+                continue
+            yield self.make(
+                r,
+                -1,
+                None if self.seed is None else _item_seed(self.seed, self.epoch, (rank * 4096 + worker) * 2**32 + k),
+            )
 
 def get_stream_dataloaders(train, # a `WebDatasetRecords`, a `ShardSet` or shard urls (then streamed with `seed`)
                            valid, # the same for validation (not shuffled when given as urls)
@@ -333,5 +420,12 @@ def get_stream_dataloaders(train, # a `WebDatasetRecords`, a `ShardSet` or shard
         if isinstance(s, WebDatasetRecords): return s
         return WebDatasetRecords(s, shuffle=shuffle, seed=seed, on_error=policy)
     dev, col = _device(device), _collator(cfg, tokenizer)
-    return DataLoaders(_loader(StreamDataset(as_stream(train, 1000), cfg.data, True, on_error, seed), col, bs, False, True, nw, dev, seed),
-                       _loader(StreamDataset(as_stream(valid, 0), cfg.data, False, on_error, seed), col, bs, False, False, nw, dev, seed), device=dev)
+    return DataLoaders(
+        _loader(
+            StreamDataset(as_stream(train, 1000), cfg.data, True, on_error, seed), col, bs, False, True, nw, dev, seed
+        ),
+        _loader(
+            StreamDataset(as_stream(valid, 0), cfg.data, False, on_error, seed), col, bs, False, False, nw, dev, seed
+        ),
+        device=dev,
+    )

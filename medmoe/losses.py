@@ -43,7 +43,8 @@ def _all_sizes(device: torch.device, *vals: int) -> list[tuple[int, ...]]:
     dist.all_gather(parts, t)
     return [tuple(p.tolist()) for p in parts]
 
-def _pad_rows(x: Tensor, m: int) -> Tensor: return x if x.shape[0] == m else torch.cat([x, x.new_zeros(m - x.shape[0], *x.shape[1:])])
+def _pad_rows(x: Tensor, m: int) -> Tensor:
+    return x if x.shape[0] == m else torch.cat([x, x.new_zeros(m - x.shape[0], *x.shape[1:])])
 
 def _drop_padding(x: Tensor, sizes: list[int]) -> Tensor:
     "[W·m, ...] gathered padded rows -> [Σ sizes, ...] the real ones."
@@ -52,7 +53,8 @@ def _drop_padding(x: Tensor, sizes: list[int]) -> Tensor:
     keep = torch.cat([torch.arange(r * m, r * m + s, device=x.device) for r, s in enumerate(sizes)])
     return x.index_select(0, keep)
 
-def _rows(x: Tensor, sizes) -> list[int]: return [s[0] for s in _all_sizes(x.device, x.shape[0])] if sizes is None else list(sizes)
+def _rows(x: Tensor, sizes) -> list[int]:
+    return [s[0] for s in _all_sizes(x.device, x.shape[0])] if sizes is None else list(sizes)
 
 def gather_with_grad(x: Tensor,  # [b, ...] this rank's rows (b may differ between ranks)
                      sizes: list[int] | None = None,  # every rank's b; None = gather them (one extra all_gather)
@@ -73,7 +75,8 @@ def _gather_nograd(x: Tensor, sizes: list[int] | None = None) -> Tensor:
 # %% ../nbs/06_losses.ipynb #4cce6384
 def _scale(temperature, logit_scale):
     if logit_scale is not None: return logit_scale
-    if not isinstance(temperature, Tensor) and not temperature > 0: raise ValueError(f"temperature must be > 0, got {temperature!r}")
+    if not isinstance(temperature, Tensor) and not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature!r}")
     return 1.0 / temperature
 
 def _unit(x: Tensor, eps: float = 1e-8) -> Tensor: return x / x.norm(dim=-1, keepdim=True).clamp_min(eps)
@@ -84,7 +87,8 @@ def _symmetric_ce(rows: Tensor, cols: Tensor, offset: int = 0) -> Tensor:
     return (F.cross_entropy(rows, labels) + F.cross_entropy(cols, labels)) / 2
 
 def _rank_ce(rows: Tensor, cols: Tensor, offset: int, total: int) -> Tensor:
-    "This rank's share of the symmetric cross-entropy of a `total`-row batch: W/total x the sum over its rows (see Under DDP)."
+    ("This rank's share of the symmetric cross-entropy of a `total`-row batch: W/total x the sum over its rows (see "
+     "Under DDP).")
     labels = torch.arange(rows.shape[0], device=rows.device) + offset
     ce = F.cross_entropy(rows, labels, reduction='sum') + F.cross_entropy(cols, labels, reduction='sum')
     return ce * (dist_info()[1] / (2 * max(total, 1)))
@@ -92,12 +96,16 @@ def _rank_ce(rows: Tensor, cols: Tensor, offset: int, total: int) -> Tensor:
 def global_contrastive_loss(img: Tensor,  # [B, D] image embeddings (any norm)
                             txt: Tensor,  # [B, D] report embeddings, row i pairs with image i
                             temperature: float | Tensor = 0.1,  # τ: logits are cos / τ
-                            logit_scale: Tensor | None = None,  # 1/τ (e.g. a learnable, exponentiated scale); overrides `temperature`
-                            gather: bool = False,  # under torch.distributed: contrast this rank's rows with every rank's
+                            # 1/τ (e.g. a learnable, exponentiated scale); overrides `temperature`
+                            logit_scale: Tensor | None = None,
+                            # under torch.distributed: contrast this rank's rows with every rank's
+                            gather: bool = False,
                            ) -> Tensor:  # scalar
     "Symmetric InfoNCE on cosine similarities (GLoRIA's global loss, mean of both directions)."
     if img.dim() != 2 or img.shape != txt.shape:
-        raise ValueError(f"global_contrastive_loss: img and txt must both be [B, D], got {tuple(img.shape)} and {tuple(txt.shape)}")
+        raise ValueError(
+            f"global_contrastive_loss: img and txt must both be [B, D], got {tuple(img.shape)} and {tuple(txt.shape)}"
+        )
     scale = _scale(temperature, logit_scale)
     img, txt = _unit(img), _unit(txt)
     rank, world = dist_info() if gather else (0, 1)
@@ -131,17 +139,29 @@ def local_block_scores(words: Tensor,  # [c, N, D] words of c captions
 # %% ../nbs/06_losses.ipynb #f3e5f020
 def _check_local(words: Tensor, word_mask: Tensor, regions: Tensor, chunk) -> tuple[Tensor, int]:
     if words.dim() != 3 or regions.dim() != 3:
-        raise ValueError(f"local loss: words must be [B, N, D] and regions [B, R, D], got {tuple(words.shape)} and {tuple(regions.shape)}")
+        raise ValueError(
+            f"local loss: words must be [B, N, D] and regions [B, R, D], got {tuple(words.shape)} and "
+            f"{tuple(regions.shape)}"
+        )
     if words.shape[-1] != regions.shape[-1]:
-        raise ValueError(f"local loss: words and regions must share the width D, got {words.shape[-1]} and {regions.shape[-1]}")
+        raise ValueError(
+            f"local loss: words and regions must share the width D, got {words.shape[-1]} and {regions.shape[-1]}"
+        )
     if tuple(word_mask.shape) != tuple(words.shape[:2]):
-        raise ValueError(f"local loss: word_mask must be [B, N] = {tuple(words.shape[:2])}, got {tuple(word_mask.shape)}")
+        raise ValueError(
+            f"local loss: word_mask must be [B, N] = {tuple(words.shape[:2])}, got {tuple(word_mask.shape)}"
+        )
     chunk = LossConfig.local_chunk if chunk is None else chunk
-    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1: raise ValueError(f"local loss: chunk must be an int >= 1, got {chunk!r}")
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+        raise ValueError(f"local loss: chunk must be an int >= 1, got {chunk!r}")
     word_mask = word_mask if word_mask.dtype == torch.bool else word_mask != 0
     if not torch.compiler.is_compiling():  # one sync; skipped inside a compiled graph
         empty = (~word_mask.any(dim=1)).nonzero().flatten()
-        if len(empty): raise ValueError(f"local loss: word_mask row(s) {empty.tolist()} have no real word (a report with no words has no local score)")
+        if len(empty):
+            raise ValueError(
+                f"local loss: word_mask row(s) {empty.tolist()} have no real word (a report with no words has no local "
+                "score)"
+            )
     return word_mask, chunk
 
 def _local_scores(words, word_mask, regions, temp1, temp2, chunk, checkpoint, block):
@@ -168,6 +188,7 @@ def local_similarities(words: Tensor,  # [Bc, N, D] word features
     word_mask, chunk = _check_local(words, word_mask, regions, chunk)
     return _local_scores(words, word_mask, regions, temp1, temp2, chunk, checkpoint, block)
 
+# %% ../nbs/06_losses.ipynb #54d9cc2d
 def local_contrastive_loss(words: Tensor,  # [B, N, D] word features of the reports
                            word_mask: Tensor,  # [B, N] bool, True = a real word
                            regions: Tensor,  # [B, R, D] region features, image i pairs with report i
@@ -182,7 +203,9 @@ def local_contrastive_loss(words: Tensor,  # [B, N, D] word features of the repo
     "GLoRIA's word-region contrastive loss, batched over all pairs, chunked and checkpointed."
     word_mask, chunk = _check_local(words, word_mask, regions, chunk)
     if words.shape[0] != regions.shape[0]:
-        raise ValueError(f"local loss: need one report per image, got {words.shape[0]} reports and {regions.shape[0]} images")
+        raise ValueError(
+            f"local loss: need one report per image, got {words.shape[0]} reports and {regions.shape[0]} images"
+        )
     rank, world = dist_info() if gather else (0, 1)
     if world == 1:
         S = _local_scores(words, word_mask, regions, temp1, temp2, chunk, checkpoint, block) * temp3  # [caption, image]
@@ -195,7 +218,9 @@ def local_contrastive_loss(words: Tensor,  # [B, N, D] word features of the repo
     if n > words.shape[1]:  # ranks pad their reports to different lengths: pad to the longest (masked)
         pad = n - words.shape[1]
         words, word_mask = F.pad(words, (0, 0, 0, pad)), F.pad(word_mask, (0, pad), value=False)
-    cols = _local_scores(gather_with_grad(words, rows), _gather_nograd(word_mask, rows), regions, temp1, temp2, chunk, checkpoint, block)
+    cols = _local_scores(
+        gather_with_grad(words, rows), _gather_nograd(word_mask, rows), regions, temp1, temp2, chunk, checkpoint, block
+    )
     St = gather_with_grad(cols.T.contiguous(), rows) * temp3  # [image, caption], all B x B
     return _rank_ce(St[lo:lo + b], St[:, lo:lo + b].T, lo, total)
 
@@ -221,6 +246,7 @@ def _f32(x: Tensor) -> Tensor: return x if x.dtype == torch.float64 else x.float
 
 _KEYS = ('img_emb', 'txt_emb', 'words', 'regions', 'router_logits')
 
+# %% ../nbs/06_losses.ipynb #7b013e9c
 class MedMoELoss(nn.Module):
     "MedMoE's training objective: weighted global + local contrastive losses, router CE and the model's aux losses."
     def __init__(self,
@@ -238,12 +264,14 @@ class MedMoELoss(nn.Module):
         if modality is None: modality = torch.full(logits.shape[:1], -1, dtype=torch.long)
         targets = router_targets(torch.as_tensor(modality).to(logits.device), self.cfg.moe)
         world = dist_info()[1] if gather else 1
-        n = (targets >= 0).sum().to(logits.dtype)  # labelled samples (as medmoe.moe.router_ce: mean over them, 0 if none)
+        # labelled samples (as medmoe.moe.router_ce: mean over them, 0 if none)
+        n = (targets >= 0).sum().to(logits.dtype)
         if world > 1: dist.all_reduce(n)  # ... on all ranks
         return F.cross_entropy(logits, targets, ignore_index=-1, reduction='sum') * world / n.clamp(min=1)
 
     def forward(self,
-                out: dict,  # the model output (img_emb, txt_emb, regions, words, word_mask, router_logits, aux, logit_scale)
+                # the model output (img_emb, txt_emb, regions, words, word_mask, router_logits, aux, logit_scale)
+                out: dict,
                 modality: Tensor | None = None,  # [B] modality labels, -1 = unknown (the fastai target)
                ) -> Tensor:  # scalar, float32 (float64 for a float64 output)
         lc, mc = self.cfg.loss, self.cfg.moe
@@ -251,10 +279,15 @@ class MedMoELoss(nn.Module):
         if ref is None: raise KeyError(f"MedMoELoss: the model output holds none of {_KEYS}")
         gather = dist_info()[1] > 1 if self.gather is None else self.gather
         if not gather and ref.shape[0] == 0:  # (under DDP a rank may hold no items: the others' are its negatives)
-            raise ValueError("MedMoELoss: the batch holds no items, so there is nothing to contrast (were all its items skipped?)")
+            raise ValueError(
+                "MedMoELoss: the batch holds no items, so there is nothing to contrast (were all its items skipped?)"
+            )
         aux = dict(out.get('aux') or {})
         for k, v in aux.items():
-            if not isinstance(v, Tensor) or v.dim() != 0: raise ValueError(f"MedMoELoss: out['aux'][{k!r}] must be a scalar tensor, got {getattr(v, 'shape', type(v))}")
+            if not isinstance(v, Tensor) or v.dim() != 0:
+                raise ValueError(
+                    f"MedMoELoss: out['aux'][{k!r}] must be a scalar tensor, got {getattr(v, 'shape', type(v))}"
+                )
         with torch.autocast(ref.device.type, enabled=False):
             zero = ref.new_zeros((), dtype=torch.float32)
             scale = out.get('logit_scale')
@@ -273,7 +306,16 @@ class MedMoELoss(nn.Module):
                                                                lc.local_chunk, gather=gather, block=self.block)
             if lc.aux_weight and mc.router_loss != 'none': parts['router_ce'] = self._router_ce(out, modality, gather)
             aux = {k: _f32(v) for k, v in aux.items()}
-            total = lc.global_weight * parts['global_'] + lc.local_weight * parts['local'] + lc.aux_weight * parts['router_ce'] + sum(aux.values(), zero)
-        names = ['global', 'local', 'router_ce'] + [k if k not in ('global', 'local', 'router_ce', 'total') else f'aux_{k}' for k in aux] + ['total']
+            total = (
+                lc.global_weight * parts['global_']
+                + lc.local_weight * parts['local']
+                + lc.aux_weight * parts['router_ce']
+                + sum(aux.values(), zero)
+            )
+        names = (
+            ['global', 'local', 'router_ce']
+            + [k if k not in ('global', 'local', 'router_ce', 'total') else f'aux_{k}' for k in aux]
+            + ['total']
+        )
         self.last = dict(zip(names, torch.stack([*parts.values(), *aux.values(), total]).detach().tolist()))
         return total

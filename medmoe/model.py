@@ -51,7 +51,10 @@ def pool_grid(V: Tensor,  # [B, D, G, G] fused grid
 
 # %% ../nbs/07_model.ipynb #93be2a61
 _TEXT_ARCH = {  # architectures of named text encoders, for stand-in random BERTs when they cannot be loaded
-    'emilyalsentzer/Bio_ClinicalBERT': dict(vocab_size=28996, hidden_size=768, num_layers=12, num_heads=12, intermediate_size=3072)}
+    'emilyalsentzer/Bio_ClinicalBERT': dict(
+        vocab_size=28996, hidden_size=768, num_layers=12, num_heads=12, intermediate_size=3072
+    )
+}
 
 def _bert_arch(encoder: nn.Module) -> dict | None:
     "The random-BERT fields of `TextConfig` that rebuild `encoder`, if it is a BERT."
@@ -61,14 +64,17 @@ def _bert_arch(encoder: nn.Module) -> dict | None:
                 num_heads=c.num_attention_heads, intermediate_size=c.intermediate_size)
 
 def _trained_parts(cfg: MedMoEConfig) -> list[tuple[str, bool]]:
-    "(parameter-name prefix, whether a term of `MedMoELoss` reaches it) for `MedMoE(cfg)`; the first matching prefix decides."
+    ("(parameter-name prefix, whether a term of `MedMoELoss` reaches it) for `MedMoE(cfg)`; the first matching prefix "
+     "decides.")
     m, l = cfg.moe, cfg.loss
-    main = bool(l.global_weight or l.local_weight)     # contrastive losses: reach V, and the dispatching router through the gates
+    # contrastive losses: reach V, and the dispatching router through the gates
+    main = bool(l.global_weight or l.local_weight)
     gated = m.straight_through or m.top_k > 1 or m.routing == 'soft'   # ... when the gates carry the router's gradient
     own = bool((l.aux_weight and m.router_loss != 'none') or m.balance_weight or m.z_weight)   # the router's own losses
     dispatch = (main and gated) or own                 # what trains the dispatching router
     norm = dispatch if m.router == 'image' else bool(m.image_router_weight) or (m.router == 'both' and dispatch)
-    t_g = bool(l.global_weight) or (m.router != 'image' and dispatch)   # the report embedding: global loss, report/both router input
+    # the report embedding: global loss, report/both router input
+    t_g = bool(l.global_weight) or (m.router != 'image' and dispatch)
     return [('vision.', main or (m.router != 'report' and dispatch)), ('moe.', main), ('pool.', bool(l.global_weight)),
             ('img_proj.', bool(l.global_weight)), ('region_proj.', bool(l.local_weight)), ('text.global_proj.', t_g),
             ('text.local_proj.', bool(l.local_weight)), ('text.', t_g or bool(l.local_weight)), ('router.', dispatch),
@@ -91,21 +97,27 @@ class MedMoE(nn.Module):
     def __init__(self,
                  cfg: MedMoEConfig,  # the whole config (vision, text, moe, loss.learnable_temperature, embed_dim)
                  tokenizer=None,  # the fast tokenizer of the reports; kept as `.tokenizer`
-                 text_arch: dict | None = None):  # build a random BERT with these `TextConfig` fields instead of loading the named encoder
+                 # build a random BERT with these `TextConfig` fields instead of loading the named encoder
+                 text_arch: dict | None = None):
         super().__init__()
         cfg = _vocab_from_tokenizer(cfg, tokenizer).validate()
         self.cfg, self.tokenizer, m = cfg, tokenizer, cfg.moe
         self.vision = SwinPyramid(cfg.vision, cfg.data.image_size)
         if text_arch is not None and cfg.text.model_name_or_path is not None:
-            self.text = TextEncoder(dataclasses.replace(cfg.text, model_name_or_path=None, **text_arch), cfg.embed_dim, tokenizer)
+            self.text = TextEncoder(
+                dataclasses.replace(cfg.text, model_name_or_path=None, **text_arch), cfg.embed_dim, tokenizer
+            )
             self.text_weights = 'random (same architecture)'
         else:
             self.text = TextEncoder(cfg.text, cfg.embed_dim, tokenizer)
-            self.text_weights = 'random' if cfg.text.model_name_or_path is None else 'pretrained'   # 'checkpoint' once from_pretrained loads
+            # 'checkpoint' once from_pretrained loads
+            self.text_weights = 'random' if cfg.text.model_name_or_path is None else 'pretrained'
         if cfg.embed_dim is None and self.text.hidden_size != m.dim:
-            raise ConfigError(f"embed_dim: None (no projection heads) needs moe.dim == the text encoder's width, got moe.dim={m.dim} "
-                              f"and {cfg.text.model_name_or_path or 'the random BERT'} hidden size {self.text.hidden_size}; "
-                              f"set moe.dim={self.text.hidden_size} or give embed_dim")
+            raise ConfigError(
+                f"embed_dim: None (no projection heads) needs moe.dim == the text encoder's width, got moe.dim={m.dim} "
+                f"and {cfg.text.model_name_or_path or 'the random BERT'} hidden size {self.text.hidden_size}; "
+                f"set moe.dim={self.text.hidden_size} or give embed_dim"
+            )
         self.embed_dim, self.scales, K = cfg.embed_dim or m.dim, tuple(m.scales), m.num_experts
         self.moe = MoE(m, [self.vision.channels[i] for i in self.scales])
         _install_output_hooks(self.text.encoder)
@@ -130,23 +142,33 @@ class MedMoE(nn.Module):
 
     @property
     def has_unused_parameters(self) -> bool:
-        "True when a training step can leave trainable parameters without gradient (DDP: `find_unused_parameters=True`)."
+        ("True when a training step can leave trainable parameters without gradient (DDP: "
+         "`find_unused_parameters=True`).")
         return self.moe.has_unused_parameters or bool(self.unused_parameters())
 
     def unused_parameters(self) -> list[str]:
-        "Trainable parameters no term of `MedMoELoss` reaches under this config (sparse dispatch's unchosen experts come on top)."
+        ("Trainable parameters no term of `MedMoELoss` reaches under this config (sparse dispatch's unchosen experts "
+         "come on top).")
         parts = _trained_parts(self.cfg)
-        return [n for n, p in self.named_parameters() if p.requires_grad and not next(r for pre, r in parts if n.startswith(pre))]
+        return [
+            n
+            for n, p in self.named_parameters()
+            if p.requires_grad and not next(r for pre, r in parts if n.startswith(pre))
+        ]
 
     @property
     def ddp_kwargs(self) -> dict:
         "Keyword arguments for `DistributedDataParallel(model, **model.ddp_kwargs)` (see *Distributed training* below)."
-        return dict(find_unused_parameters=self.has_unused_parameters, broadcast_buffers=not self.moe.has_sparse_batchnorm)
+        return dict(
+            find_unused_parameters=self.has_unused_parameters, broadcast_buffers=not self.moe.has_sparse_batchnorm
+        )
 
     def extra_repr(self) -> str:
         m = self.cfg.moe
-        return (f"router={m.router!r}, routing={m.routing!r}, top_k={m.top_k}, K={m.num_experts}, scales={self.scales}, "
-                f"grid={m.grid}, embed_dim={self.cfg.embed_dim}, text_weights={self.text_weights!r}")
+        return (
+            f"router={m.router!r}, routing={m.routing!r}, top_k={m.top_k}, K={m.num_experts}, scales={self.scales}, "
+            f"grid={m.grid}, embed_dim={self.cfg.embed_dim}, text_weights={self.text_weights!r}"
+        )
 
 # %% ../nbs/07_model.ipynb #81b8b539
 from fastcore.basics import patch
@@ -159,7 +181,8 @@ def _field(batch: dict, key: str, who: str) -> Tensor:
 
 @patch
 def encode_text(self: MedMoE,
-                batch_or_tokens: dict | list | str):  # a batch dict with input_ids, attention_mask, word_ids; or report strings
+                # a batch dict with input_ids, attention_mask, word_ids; or report strings
+                batch_or_tokens: dict | list | str):
     "(t_g [B,E], words [B,N,E], word_mask [B,N] bool) of the reports."
     if isinstance(batch_or_tokens, (str, list, tuple)): return self.encode_reports(batch_or_tokens)
     ids, mask, wids = (_field(batch_or_tokens, k, 'MedMoE.encode_text') for k in _TEXT_KEYS)
@@ -172,17 +195,24 @@ def encode_text(self: MedMoE,
 
 @patch
 def _empty_text(self: MedMoE):
-    "`encode_text` of zero reports, which BERT cannot encode: t_g [0,E], words [0,1,E], word_mask [0,1] (N = 1, as for reports without words)."
+    ("`encode_text` of zero reports, which BERT cannot encode: t_g [0,E], words [0,1,E], word_mask [0,1] (N = 1, as "
+     "for reports without words).")
     h = torch.zeros(0, 1, self.text.hidden_size, device=self.device, dtype=next(self.text.encoder.parameters()).dtype)
-    return self.text.global_proj(h[:, 0]), self.text.local_proj(h), torch.zeros(0, 1, dtype=torch.bool, device=self.device)
+    return (
+        self.text.global_proj(h[:, 0]),
+        self.text.local_proj(h),
+        torch.zeros(0, 1, dtype=torch.bool, device=self.device),
+    )
 
 @patch
 def encode_reports(self: MedMoE,
                    texts: list | str):  # report strings
     "`encode_text` of raw reports, tokenized with `.tokenizer` (`medmoe.text.tokenize`)."
     if self.tokenizer is None:
-        raise ValueError("MedMoE.encode_reports needs the model's tokenizer: build with MedMoE.from_config(cfg, tokenizer) "
-                         "or load a checkpoint saved with one")
+        raise ValueError(
+            "MedMoE.encode_reports needs the model's tokenizer: build with MedMoE.from_config(cfg, tokenizer) "
+            "or load a checkpoint saved with one"
+        )
     return self.encode_text(tokenize(self.tokenizer, texts, self.cfg.text.max_length, self.cfg.data.pad_to_multiple))
 
 # %% ../nbs/07_model.ipynb #65e77004
@@ -201,7 +231,8 @@ def _encode_image(self: MedMoE, x: Tensor, t_g: Tensor | None = None):
     feats = self.vision(x) if len(x) else [x.new_zeros(0, *s) for s in self.vision.feature_shapes]
     pooled = self._router_input(feats[-1])                       # the official code's router input
     mode = self.cfg.moe.router if t_g is not None else 'image'
-    if mode != 'image' and t_g.shape[0] != x.shape[0]: raise ValueError(f"MedMoE: {x.shape[0]} images but {t_g.shape[0]} report embeddings")
+    if mode != 'image' and t_g.shape[0] != x.shape[0]:
+        raise ValueError(f"MedMoE: {x.shape[0]} images but {t_g.shape[0]} report embeddings")
     # dispatching, the image router is trained with the pyramid (the official code); as the report router's student it
     # reads a detached copy, so its KL trains the image router alone
     img_logits = self.image_router(pooled if mode == 'image' else self._router_input(feats[-1].detach()))
@@ -218,11 +249,13 @@ def _encode_image(self: MedMoE, x: Tensor, t_g: Tensor | None = None):
 @patch
 def encode_image(self: MedMoE,
                  x: Tensor,  # [B, 3, S, S] normalised images
-                 t_g: Tensor | None = None):  # [B, E] report embeddings to route by (cfg.moe.router); None = the image router
+                 # [B, E] report embeddings to route by (cfg.moe.router); None = the image router
+                 t_g: Tensor | None = None):
     "(v_g [B,E], V_local [B,E,G,G], routing dict)."
     v_g, regions, routing = self._encode_image(x, t_g)
     G = self.cfg.moe.grid
-    return v_g, regions.transpose(1, 2).reshape(len(regions), regions.shape[-1], G, G), routing   # E named: -1 is ambiguous for B = 0
+    # E named: -1 is ambiguous for B = 0
+    return v_g, regions.transpose(1, 2).reshape(len(regions), regions.shape[-1], G, G), routing
 
 # %% ../nbs/07_model.ipynb #1e03114e
 @patch
@@ -239,16 +272,30 @@ def forward(self: MedMoE,
     aux = {}
     if m.balance_weight: aux['balance'] = m.balance_weight * load_balancing_loss(logits, r['expert_idx'], m.num_experts)
     if m.z_weight: aux['z'] = m.z_weight * router_z_loss(logits)
-    if img_logits is not None and m.image_router_weight: aux['image_kl'] = m.image_router_weight * image_router_kl(logits, img_logits)
-    if x.shape[0] == 0: aux = {k: logits.float().sum() for k in aux}   # zero items: 0 (in the graph), not an empty mean's NaN
-    return MedMoEOutput(img_emb=v_g, txt_emb=t_g, regions=regions, words=words, word_mask=word_mask, router_logits=logits,
-                        image_router_logits=img_logits, expert_idx=r['expert_idx'], expert_weights=r['expert_weights'],
-                        beta=r['beta'], aux=aux, logit_scale=None if self.logit_scale is None else self.logit_scale.exp())
+    if img_logits is not None and m.image_router_weight:
+        aux['image_kl'] = m.image_router_weight * image_router_kl(logits, img_logits)
+    # zero items: 0 (in the graph), not an empty mean's NaN
+    if x.shape[0] == 0: aux = {k: logits.float().sum() for k in aux}
+    return MedMoEOutput(
+        img_emb=v_g,
+        txt_emb=t_g,
+        regions=regions,
+        words=words,
+        word_mask=word_mask,
+        router_logits=logits,
+        image_router_logits=img_logits,
+        expert_idx=r['expert_idx'],
+        expert_weights=r['expert_weights'],
+        beta=r['beta'],
+        aux=aux,
+        logit_scale=None if self.logit_scale is None else self.logit_scale.exp(),
+    )
 
 # %% ../nbs/07_model.ipynb #a1b2c3d4
 @patch
 def sync_expert_stats(self: MedMoE) -> int:
-    "Average the experts' BatchNorm running statistics over the ranks (weighted by their update counts); call on every rank."
+    ("Average the experts' BatchNorm running statistics over the ranks (weighted by their update counts); call on "
+     "every rank.")
     import torch.distributed as dist
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1: return 0
     bns = [m for m in self.moe.experts.modules() if isinstance(m, nn.BatchNorm2d) and m.track_running_stats]
@@ -259,8 +306,12 @@ def sync_expert_stats(self: MedMoE) -> int:
         dist.all_reduce(flat)                                                         # sums over the ranks
         total, off = flat[:len(bns)].tolist(), len(bns)
         for m, t in zip(bns, total):
-            C = m.num_features; s = flat[off:off + 2 * C]; off += 2 * C
-            if t > 0: m.running_mean.copy_(s[:C] / t); m.running_var.copy_(s[C:] / t)
+            C = m.num_features
+            s = flat[off : off + 2 * C]
+            off += 2 * C
+            if t > 0:
+                m.running_mean.copy_(s[:C] / t)
+                m.running_var.copy_(s[C:] / t)
             m.num_batches_tracked.fill_(int(t))
     return len(bns)
 
@@ -277,23 +328,30 @@ def _atomic_write(path: Path, write):
 def _remove(path: Path):
     "Delete a file or folder if it exists (a folder is renamed aside first, so it vanishes in one step)."
     if path.is_dir() and not path.is_symlink():
-        old = path.with_name(f'.{path.name}.{uuid.uuid4().hex[:8]}.old'); os.replace(path, old); shutil.rmtree(old)
+        old = path.with_name(f'.{path.name}.{uuid.uuid4().hex[:8]}.old')
+        os.replace(path, old)
+        shutil.rmtree(old)
     elif path.exists() or path.is_symlink(): path.unlink()
 
 @patch
 def save_pretrained(self: MedMoE,
                     save_dir: str | Path):  # created if needed; what a previous save left there is replaced
-    "Write model.safetensors (with the config in its metadata), config.json, text_arch.json (named BERT towers) and tokenizer/ (if any)."
+    ("Write model.safetensors (with the config in its metadata), config.json, text_arch.json (named BERT towers) and "
+     "tokenizer/ (if any).")
     from safetensors.torch import save_file
-    d = Path(save_dir); d.mkdir(parents=True, exist_ok=True)
+    d = Path(save_dir)
+    d.mkdir(parents=True, exist_ok=True)
     sd = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
     cfg_json = self.cfg.to_json()
     arch = _bert_arch(self.text.encoder) if self.cfg.text.model_name_or_path else None
-    tok_tmp = Path(tempfile.mkdtemp(dir=d, prefix=f'.{_TOKENIZER}.', suffix='.tmp')) if self.tokenizer is not None else None
+    tok_tmp = (
+        Path(tempfile.mkdtemp(dir=d, prefix=f'.{_TOKENIZER}.', suffix='.tmp')) if self.tokenizer is not None else None
+    )
     try:
         if tok_tmp is not None:
             self.tokenizer.save_pretrained(str(tok_tmp))
-            _remove(d / _TOKENIZER); os.replace(tok_tmp, d / _TOKENIZER)
+            _remove(d / _TOKENIZER)
+            os.replace(tok_tmp, d / _TOKENIZER)
         else: _remove(d / _TOKENIZER)                                     # a stale tokenizer of an earlier save
         if arch: _atomic_write(d / _ARCH, lambda p: Path(p).write_text(json.dumps(arch, indent=2)))
         else: _remove(d / _ARCH)
@@ -308,13 +366,32 @@ def save_pretrained(self: MedMoE,
 
 # %% ../nbs/07_model.ipynb #fcd9f751
 # config fields that only drive training or data loading: a checkpoint may be loaded under other values
-_MAY_DIFFER = ('preset', 'train.', 'loss.', 'data.', 'vision.pretrained', 'vision.grad_checkpointing', 'vision.freeze', 'text.freeze',
-               'text.max_length', 'text.tokenizer', 'moe.router_loss', 'moe.balance_weight', 'moe.z_weight', 'moe.image_router_weight',
-               'moe.expert_of_modality', 'moe.straight_through')
+_MAY_DIFFER = (
+    'preset',
+    'train.',
+    'loss.',
+    'data.',
+    'vision.pretrained',
+    'vision.grad_checkpointing',
+    'vision.freeze',
+    'text.freeze',
+    'text.max_length',
+    'text.tokenizer',
+    'moe.router_loss',
+    'moe.balance_weight',
+    'moe.z_weight',
+    'moe.image_router_weight',
+    'moe.expert_of_modality',
+    'moe.straight_through',
+)
 _MUST_MATCH = ('loss.learnable_temperature', 'data.image_size', 'data.mean', 'data.std')   # ... except these
 
 def _flat(d: dict, pre: str = '') -> dict:
-    return {k2: v2 for k, v in d.items() for k2, v2 in (_flat(v, f'{pre}{k}.').items() if isinstance(v, dict) else [(f'{pre}{k}', v)])}
+    return {
+        k2: v2
+        for k, v in d.items()
+        for k2, v2 in (_flat(v, f'{pre}{k}.').items() if isinstance(v, dict) else [(f'{pre}{k}', v)])
+    }
 
 def config_differences(saved: MedMoEConfig,  # the config the weights were saved with
                        other: MedMoEConfig,  # the config to build the model from
@@ -329,30 +406,44 @@ def _tensor_mismatch(model: nn.Module, sd: dict) -> str:
     "'' when `sd` fits `model`; else the missing, unexpected and mis-shaped tensors."
     own = model.state_dict()
     missing, unexpected = [k for k in own if k not in sd], [k for k in sd if k not in own]
-    shapes = [f"{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}" for k in own if k in sd and sd[k].shape != own[k].shape]
+    shapes = [
+        f"{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}"
+        for k in own
+        if k in sd and sd[k].shape != own[k].shape
+    ]
     show = lambda xs: f"{xs[:8]}" + (f" (+{len(xs) - 8} more)" if len(xs) > 8 else '')
-    return '; '.join(([f"shape mismatch {show(shapes)}"] if shapes else []) + ([f"missing {show(missing)}"] if missing else [])
-                     + ([f"unexpected {show(unexpected)}"] if unexpected else []))
+    return '; '.join(
+        ([f"shape mismatch {show(shapes)}"] if shapes else [])
+        + ([f"missing {show(missing)}"] if missing else [])
+        + ([f"unexpected {show(unexpected)}"] if unexpected else [])
+    )
 
+# %% ../nbs/07_model.ipynb #d18cc2e5
 def _read_weights(wfile: Path) -> tuple:
     "(state dict, the config stored in its metadata or None)."
     from safetensors import safe_open
     try:
         with safe_open(str(wfile), framework='pt', device='cpu') as f:
             sd, meta = {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
-    except Exception as e: raise ValueError(f"{wfile}: could not read the weights ({type(e).__name__}: {str(e)[:200]})") from e
+    except Exception as e:
+        raise ValueError(f"{wfile}: could not read the weights ({type(e).__name__}: {str(e)[:200]})") from e
     from medmoe.core import state_digest
     if _SUM_KEY in meta and state_digest(dict(sorted(sd.items()))) != meta[_SUM_KEY]:  # safetensors sorts the names
-        raise ValueError(f"{wfile} is corrupt: its checksum does not match its tensors (flipped bytes, bad copy or disk)")
+        raise ValueError(
+            f"{wfile} is corrupt: its checksum does not match its tensors (flipped bytes, bad copy or disk)"
+        )
     if _CONFIG_KEY not in meta: return sd, None
-    try: return sd, MedMoEConfig.from_json(meta[_CONFIG_KEY])
-    except Exception as e: raise ValueError(f"{wfile}: the config stored in the weights is not valid ({type(e).__name__}: {e})") from e
+    try:
+        return sd, MedMoEConfig.from_json(meta[_CONFIG_KEY])
+    except Exception as e:
+        raise ValueError(f"{wfile}: the config stored in the weights is not valid ({type(e).__name__}: {e})") from e
 
 @patch(cls_method=True)
 def from_pretrained(cls: MedMoE,
                     load_dir: str | Path,  # a directory written by `save_pretrained`, or a `medmoe train` run folder
                     map_location: str | torch.device = 'cpu',  # device of the returned model
-                    cfg: MedMoEConfig | None = None):  # build from this config instead of config.json (training fields may differ)
+                    # build from this config instead of config.json (training fields may differ)
+                    cfg: MedMoEConfig | None = None):
     "The model saved in `load_dir` (config, weights and tokenizer)."
     d = Path(load_dir)
     if not (d / _WEIGHTS).is_file() and (d / 'model' / _WEIGHTS).is_file(): d = d / 'model'   # a run folder: its model/
@@ -364,14 +455,21 @@ def from_pretrained(cls: MedMoE,
     except Exception as e: raise ConfigError(f"{cfile}: not a valid medmoe config ({type(e).__name__}: {e})") from e
     sd, saved_cfg = _read_weights(wfile)
     want, source = (file_cfg, _CONFIG) if cfg is None else (cfg, 'the config passed')
-    ref, ref_name = (saved_cfg, 'checkpoint') if saved_cfg is not None else ((file_cfg, _CONFIG) if cfg is not None else (None, None))
+    ref, ref_name = (
+        (saved_cfg, 'checkpoint')
+        if saved_cfg is not None
+        else ((file_cfg, _CONFIG) if cfg is not None else (None, None))
+    )
     diffs = config_differences(ref, want, (ref_name, source)) if ref is not None else []
     want = want.replace(**{'vision.pretrained': False})
     tok, tdir = None, d / _TOKENIZER
     if tdir.is_dir():
         from transformers import AutoTokenizer
-        try: tok = AutoTokenizer.from_pretrained(str(tdir), trust_remote_code=False)  # a saved tokenizer never runs code
-        except Exception as e: raise ValueError(f"{tdir}: could not load the tokenizer ({type(e).__name__}: {str(e)[:200]})") from e
+        # a saved tokenizer never runs code
+        try:
+            tok = AutoTokenizer.from_pretrained(str(tdir), trust_remote_code=False)
+        except Exception as e:
+            raise ValueError(f"{tdir}: could not load the tokenizer ({type(e).__name__}: {str(e)[:200]})") from e
     arch = None
     if (d / _ARCH).is_file():
         try: arch = json.loads((d / _ARCH).read_text())
@@ -381,8 +479,9 @@ def from_pretrained(cls: MedMoE,
         if not diffs: raise
         model, tensors = None, f"building it failed ({type(e).__name__}: {str(e)[:200]})"
     if diffs or tensors:
-        lines = ([f"{wfile} was saved with a different model config than {source}: " + '; '.join(diffs)] if diffs else []) \
-                + ([f"{wfile} does not match the model described by {source}: {tensors}"] if tensors else [])
+        lines = (
+            [f"{wfile} was saved with a different model config than {source}: " + '; '.join(diffs)] if diffs else []
+        ) + ([f"{wfile} does not match the model described by {source}: {tensors}"] if tensors else [])
         raise ValueError('\n'.join(lines))
     model.load_state_dict(sd)
     model.text_weights = 'checkpoint'
@@ -392,8 +491,13 @@ def from_pretrained(cls: MedMoE,
 def text_stand_in(cfg: MedMoEConfig) -> dict:
     "The architecture of `cfg`'s text encoder, for a random BERT standing in for it (nothing downloaded)."
     t = cfg.text
-    return _TEXT_ARCH.get(t.model_name_or_path) or dict(vocab_size=t.vocab_size, hidden_size=t.hidden_size, num_layers=t.num_layers,
-                                                        num_heads=t.num_heads, intermediate_size=t.intermediate_size)
+    return _TEXT_ARCH.get(t.model_name_or_path) or dict(
+        vocab_size=t.vocab_size,
+        hidden_size=t.hidden_size,
+        num_layers=t.num_layers,
+        num_heads=t.num_heads,
+        intermediate_size=t.intermediate_size,
+    )
 
 _text_stand_in = text_stand_in  # the old private name
 
@@ -418,7 +522,9 @@ def profile(cfg: MedMoEConfig,  # the model to profile (e.g. `get_preset('paper-
     m, S = cfg.moe, cfg.data.image_size
     ids = torch.randint(5, model.text.encoder.config.vocab_size, (1, L))
     ids[0, 0], ids[0, -1] = 2, 3                                       # [CLS] ... [SEP]
-    wids = torch.arange(L)[None] - 1; wids[0, -1] = -1; wids[0, 0] = -1
+    wids = torch.arange(L)[None] - 1
+    wids[0, -1] = -1
+    wids[0, 0] = -1
     batch = dict(image=torch.randn(1, 3, S, S), input_ids=ids, attention_mask=torch.ones_like(ids), word_ids=wids)
     from torch.nn.attention import sdpa_kernel, SDPBackend
     with torch.no_grad(), sdpa_kernel(SDPBackend.MATH):
@@ -429,9 +535,24 @@ def profile(cfg: MedMoEConfig,  # the model to profile (e.g. `get_preset('paper-
     total, text, moe = counts.get('Global', 0), counts.get('MedMoE.text', 0), counts.get('MedMoE.moe', 0)
     n_total, n_text, n_expert = _n(model), _n(model.text), _n(model.moe.experts[0])
     unused = (m.num_experts - m.top_k) * n_expert if m.routing == 'sparse' else 0
-    return dict(preset=cfg.preset, params_total=n_total, params_active=n_total - unused, params_image=n_total - n_text,
-                params_image_active=n_total - n_text - unused, params_text=n_text, params_vision=_n(model.vision),
-                params_expert=n_expert, experts_run=m.top_k if m.routing == 'sparse' else m.num_experts,
-                gflops=total / 1e9, gflops_image=(total - text) / 1e9, gflops_experts=moe / 1e9, gflops_expert=fe.get_total_flops() / 1e9,
-                gflops_vision=counts.get('MedMoE.vision', 0) / 1e9, gflops_text=text / 1e9,
-                image_size=S, text_len=L, grid=m.grid, text_weights=model.text_weights)
+    return dict(
+        preset=cfg.preset,
+        params_total=n_total,
+        params_active=n_total - unused,
+        params_image=n_total - n_text,
+        params_image_active=n_total - n_text - unused,
+        params_text=n_text,
+        params_vision=_n(model.vision),
+        params_expert=n_expert,
+        experts_run=m.top_k if m.routing == 'sparse' else m.num_experts,
+        gflops=total / 1e9,
+        gflops_image=(total - text) / 1e9,
+        gflops_experts=moe / 1e9,
+        gflops_expert=fe.get_total_flops() / 1e9,
+        gflops_vision=counts.get('MedMoE.vision', 0) / 1e9,
+        gflops_text=text / 1e9,
+        image_size=S,
+        text_len=L,
+        grid=m.grid,
+        text_weights=model.text_weights,
+    )

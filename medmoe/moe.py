@@ -43,7 +43,8 @@ def router_targets(modality: Tensor,  # [B] modality indices, -1 = unknown
     "Expert target per sample (LongTensor [B]); -1 stays -1."
     modality = torch.as_tensor(modality, dtype=torch.long)
     bad = (modality < -1) | (modality >= len(MODALITIES))
-    if bad.any(): raise ValueError(f"modality indices must be in [-1, {len(MODALITIES)}), got {modality[bad].unique().tolist()}")
+    if bad.any():
+        raise ValueError(f"modality indices must be in [-1, {len(MODALITIES)}), got {modality[bad].unique().tolist()}")
     table = torch.tensor(expert_of_modality(cfg_moe) + (-1,), dtype=torch.long, device=modality.device)
     return table[modality]  # index -1 reads the trailing -1
 
@@ -75,9 +76,11 @@ def image_router_kl(report_logits: Tensor,  # [B, K] the dispatching (teacher) r
 
 # %% ../nbs/05_moe.ipynb #c0026852
 class ExpertBatchNorm(nn.BatchNorm2d):
-    "BatchNorm2d that, given a single value per channel in training, normalises with its running statistics and leaves them unchanged."
+    ("BatchNorm2d that, given a single value per channel in training, normalises with its running statistics and "
+     "leaves them unchanged.")
     def forward(self, x: Tensor) -> Tensor:
-        if self.training and x.numel() <= x.shape[1]:   # B·H·W <= 1: no batch statistics exist (one sample at a 1x1 level, or none)
+        # B·H·W <= 1: no batch statistics exist (one sample at a 1x1 level, or none)
+        if self.training and x.numel() <= x.shape[1]:
             return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, False, 0., self.eps)
         return super().forward(x)
 
@@ -101,7 +104,9 @@ def resize_to(x: Tensor, size: int) -> Tensor:
     shrink = x.shape[-2] > size or x.shape[-1] > size
     if shrink and x.device.type == 'cpu' and x.dtype in (torch.bfloat16, torch.float16):
         # CPU has no half-precision antialiased kernel (CUDA does): resample in float32 under bf16 autocast on CPU
-        return F.interpolate(x.float(), size=(size, size), mode='bilinear', align_corners=False, antialias=True).to(x.dtype)
+        return F.interpolate(x.float(), size=(size, size), mode='bilinear', align_corners=False, antialias=True).to(
+            x.dtype
+        )
     return F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False, antialias=shrink)
 
 # %% ../nbs/05_moe.ipynb #f5e0a001
@@ -132,7 +137,8 @@ class Expert(nn.Module):
                  kernel: int = 3,  # conv kernel (1 = official code)
                  scale_hidden: int | None = None,  # hidden width of the scale-attention MLP; None = dim // 2
                  norm: str = 'auto',  # 'auto' (none for depth=1,kernel=1, else batch), 'batch', 'group', 'none'
-                 conv_at: str = 'min'):  # 'min': convolve each level at min(native, grid); 'native': always at native size
+                 # 'min': convolve each level at min(native, grid); 'native': always at native size
+                 conv_at: str = 'min'):
         super().__init__()
         if norm == 'auto': norm = 'none' if (depth, kernel) == (1, 1) else 'batch'
         if norm not in ('batch', 'group', 'none'): _norm(norm, dim)  # raises naming the bad value
@@ -145,11 +151,14 @@ class Expert(nn.Module):
 
     def forward(self, feats: list[Tensor]) -> tuple[Tensor, Tensor]:  # the pyramid, NCHW maps
         "(V [B, D, G, G], β [B, S, G, G]) with β summing to 1 over the S levels at each location."
-        if len(feats) != len(self.blocks): raise ValueError(f"Expert expects {len(self.blocks)} pyramid levels, got {len(feats)}")
+        if len(feats) != len(self.blocks):
+            raise ValueError(f"Expert expects {len(self.blocks)} pyramid levels, got {len(feats)}")
         G, maps = self.grid, []
         for i, (f, block) in enumerate(zip(feats, self.blocks)):
             if f.dim() != 4 or f.shape[1] != self.in_channels[i]:
-                raise ValueError(f"pyramid level {i}: expected [B, {self.in_channels[i]}, H, W] (NCHW), got {tuple(f.shape)}")
+                raise ValueError(
+                    f"pyramid level {i}: expected [B, {self.in_channels[i]}, H, W] (NCHW), got {tuple(f.shape)}"
+                )
             if self.conv_at == 'min' and (f.shape[-2] > G or f.shape[-1] > G): f = resize_to(f, G)
             maps.append(block(f))
         if self.reference:   # the official code's order: every level at G², stacked, the whole MLP at G²
@@ -207,7 +216,12 @@ class MoE(nn.Module):
         self.dispatch = dispatch
         c = cfg_moe
         if straight_through is None: straight_through = getattr(c, 'straight_through', True)
-        self.num_experts, self.top_k, self.routing, self.straight_through = c.num_experts, c.top_k, c.routing, straight_through
+        self.num_experts, self.top_k, self.routing, self.straight_through = (
+            c.num_experts,
+            c.top_k,
+            c.routing,
+            straight_through,
+        )
         self.dim, self.grid, self.num_scales = c.dim, c.grid, len(in_channels)
         norm = norm or getattr(c, 'expert_norm', 'auto')
         kind = FlatExpert if getattr(c, 'resample', '2d') == '1d-flat' else Expert   # the code's 1-D resampling
@@ -236,7 +250,8 @@ class MoE(nn.Module):
         if routing == 'sparse': V, beta = self._dispatch_sparse(feats, idx, w)
         elif routing in ('dense', 'soft'):
             outs = [e(feats) for e in self.experts]
-            Vs, bs = torch.stack([o[0] for o in outs], 1), torch.stack([o[1] for o in outs], 1)   # [B,K,D,G,G], [B,K,S,G,G]
+            # [B,K,D,G,G], [B,K,S,G,G]
+            Vs, bs = torch.stack([o[0] for o in outs], 1), torch.stack([o[1] for o in outs], 1)
             if routing == 'dense':
                 rows = torch.arange(B, device=idx.device)[:, None]
                 Vs, bs, w_ = Vs[rows, idx], bs[rows, idx], w                                  # [B,k,...]
@@ -247,41 +262,50 @@ class MoE(nn.Module):
         else: raise ValueError(f"routing must be 'sparse', 'dense' or 'soft', got {routing!r}")
         return dict(V_local=V, beta=beta, expert_idx=idx, expert_weights=w, probs=probs)
 
-    def _dispatch_sparse(self, feats: list[Tensor], idx: Tensor, w: Tensor) -> tuple[Tensor, Tensor]:
-        "Sparse by `self.dispatch`: `static_experts` when asked (under 'auto': while compiling), else the loop."
-        static = self.dispatch == 'static' or (self.dispatch == 'auto' and torch.compiler.is_compiling())
-        plain = type(self.experts[0]) is Expert and not self.experts[0].reference   # what `static_experts` computes
-        if not (static and plain) or idx.shape[0] == 0: return self._sparse(feats, idx, w)
-        B, k = idx.shape
-        if k > 1:
-            rows = torch.arange(B, device=idx.device).repeat_interleave(k)    # (sample, slot) pairs, sample-major
-            feats = [f.index_select(0, rows) for f in feats]
-        v, b = static_experts(self.experts, feats, idx.reshape(-1))          # defined below (static dispatch)
-        g = w.reshape(-1).to(v.dtype)[:, None, None, None]
-        if k == 1: return v * g, b * g
-        return (v * g).view(B, k, *v.shape[1:]).sum(1), (b * g).view(B, k, *b.shape[1:]).sum(1)
+# %% ../nbs/05_moe.ipynb #ba556a19
+from fastcore.basics import patch
 
-    def _sparse(self, feats, idx, w):
-        B, k = idx.shape
-        flat_e, flat_w = idx.reshape(-1), w.reshape(-1)
-        sample = torch.arange(B, device=idx.device).repeat_interleave(k)
-        order = flat_e.argsort(stable=True)
-        counts = torch.bincount(flat_e, minlength=self.num_experts).tolist()   # the one host sync
-        V = beta = None
-        start = 0
-        for e, n in enumerate(counts):
-            if n == 0: continue
-            pos = order[start:start + n]; start += n
-            rows = sample[pos]
-            v, b = self.experts[e]([f.index_select(0, rows) for f in feats])
-            g = flat_w[pos].to(v.dtype)
-            if V is None: V, beta = v.new_zeros(B, *v.shape[1:]), b.new_zeros(B, *b.shape[1:])
-            V = V.index_add(0, rows, v * g[:, None, None, None])
-            beta = beta.index_add(0, rows, b * g[:, None, None, None])
-        if V is None:                                          # an empty batch: no expert ran
-            f = feats[0]
-            V, beta = f.new_zeros(B, self.dim, self.grid, self.grid), f.new_zeros(B, self.num_scales, self.grid, self.grid)
-        return V, beta
+@patch
+def _dispatch_sparse(self: MoE, feats: list[Tensor], idx: Tensor, w: Tensor) -> tuple[Tensor, Tensor]:
+    "Sparse by `self.dispatch`: `static_experts` when asked (under 'auto': while compiling), else the loop."
+    static = self.dispatch == 'static' or (self.dispatch == 'auto' and torch.compiler.is_compiling())
+    plain = type(self.experts[0]) is Expert and not self.experts[0].reference   # what `static_experts` computes
+    if not (static and plain) or idx.shape[0] == 0: return self._sparse(feats, idx, w)
+    B, k = idx.shape
+    if k > 1:
+        rows = torch.arange(B, device=idx.device).repeat_interleave(k)    # (sample, slot) pairs, sample-major
+        feats = [f.index_select(0, rows) for f in feats]
+    v, b = static_experts(self.experts, feats, idx.reshape(-1))          # defined below (static dispatch)
+    g = w.reshape(-1).to(v.dtype)[:, None, None, None]
+    if k == 1: return v * g, b * g
+    return (v * g).view(B, k, *v.shape[1:]).sum(1), (b * g).view(B, k, *b.shape[1:]).sum(1)
+
+@patch
+def _sparse(self: MoE, feats, idx, w):
+    B, k = idx.shape
+    flat_e, flat_w = idx.reshape(-1), w.reshape(-1)
+    sample = torch.arange(B, device=idx.device).repeat_interleave(k)
+    order = flat_e.argsort(stable=True)
+    counts = torch.bincount(flat_e, minlength=self.num_experts).tolist()   # the one host sync
+    V = beta = None
+    start = 0
+    for e, n in enumerate(counts):
+        if n == 0: continue
+        pos = order[start : start + n]
+        start += n
+        rows = sample[pos]
+        v, b = self.experts[e]([f.index_select(0, rows) for f in feats])
+        g = flat_w[pos].to(v.dtype)
+        if V is None: V, beta = v.new_zeros(B, *v.shape[1:]), b.new_zeros(B, *b.shape[1:])
+        V = V.index_add(0, rows, v * g[:, None, None, None])
+        beta = beta.index_add(0, rows, b * g[:, None, None, None])
+    if V is None:                                          # an empty batch: no expert ran
+        f = feats[0]
+        V, beta = (
+            f.new_zeros(B, self.dim, self.grid, self.grid),
+            f.new_zeros(B, self.num_scales, self.grid, self.grid),
+        )
+    return V, beta
 
 # %% ../nbs/05_moe.ipynb #f5e0a004
 def _stack(mods: list, name: str, idx: Tensor) -> Tensor | None:

@@ -41,9 +41,15 @@ def _size_error(img_size, patch, window, name, num_stages=4) -> str:
     step = patch * 2 ** (num_stages - 1)
     sides = [img_size / (patch * 2 ** i) for i in range(num_stages)]
     shown = ', '.join(f'{s:g}' for s in sides)
-    ok = [s for s in range(step, 4 * max(img_size, step * window) + 1, step) if valid_img_size(s, patch, window, num_stages)]
+    ok = [
+        s
+        for s in range(step, 4 * max(img_size, step * window) + 1, step)
+        if valid_img_size(s, patch, window, num_stages)
+    ]
     near = sorted(ok, key=lambda s: (abs(s - img_size), s))[:3]
-    wins = sorted((w for w in range(2, 17) if valid_img_size(img_size, patch, w, num_stages)), key=lambda w: (abs(w - window), w))
+    wins = sorted(
+        (w for w in range(2, 17) if valid_img_size(img_size, patch, w, num_stages)), key=lambda w: (abs(w - window), w)
+    )
     return (f"img_size={img_size} does not fit {name} (patch {patch}, window {window}): the stage sides "
             f"img_size/(patch·2^i) = {shown} must be whole numbers, each a multiple of the window or no larger than it "
             f"(timm would zero-pad the windows, which changes the features). Sizes that work: {sorted(near)} "
@@ -64,7 +70,9 @@ def _create_body(cfg: VisionConfig, img_size: int, sdpa: bool, pretrained: bool 
     kw = {k: (tuple(v) if isinstance(v, list) else v) for k in _SIZE_KW if (v := getattr(cfg, k)) is not None}
     base = cfg.model_name.split('.')[0]  # a pretrained tag ('.ms_in22k') may follow the architecture
     if base not in timm.list_models(base):
-        raise ConfigError(f"vision.model_name: unknown timm model {cfg.model_name!r}; Swin models: {timm.list_models('swin*')}")
+        raise ConfigError(
+            f"vision.model_name: unknown timm model {cfg.model_name!r}; Swin models: {timm.list_models('swin*')}"
+        )
     with fused_attn(sdpa):
         try:
             return timm.create_model(cfg.model_name, pretrained=pretrained, features_only=True, num_classes=0,
@@ -73,11 +81,16 @@ def _create_body(cfg: VisionConfig, img_size: int, sdpa: bool, pretrained: bool 
             if not pretrained: raise
             raise RuntimeError(
                 f"vision.pretrained=True: could not get timm's pretrained weights for {cfg.model_name!r}"
-                + (" (HF_HUB_OFFLINE is set, so nothing is downloaded and they are not in the local cache)" if _hf_offline() else '')
+                + (
+                    " (HF_HUB_OFFLINE is set, so nothing is downloaded and they are not in the local cache)"
+                    if _hf_offline()
+                    else ''
+                )
                 + f" [{type(e).__name__}: {str(e)[:200]}]. Either run once where the Hugging Face Hub is reachable "
                 "(timm caches the weights under ~/.cache/huggingface), or point vision.pretrained at a local "
                 "checkpoint file instead: .safetensors, .pth, .pt or .bin with timm, Microsoft or Hugging Face Swin "
-                "key names (see load_swin_weights).") from e
+                "key names (see load_swin_weights)."
+            ) from e
 
 def _windowed_blocks(body: nn.Module):
     "(name, feature side, window) of every Swin block, whatever the variant calls its resolution."
@@ -171,9 +184,10 @@ class SwinPyramid(nn.Module):
         return self
 
     def extra_repr(self) -> str:
-        return (f"{self.model_name!r}, img_size={self.img_size}, channels={self.channels}, reductions={self.reductions}, "
-                f"sdpa={self.sdpa}, frozen={self.frozen}"
-                + (f", levels={self.levels!r}" if self.levels != 'stage' else ''))
+        return (
+            f"{self.model_name!r}, img_size={self.img_size}, channels={self.channels}, reductions={self.reductions}, "
+            f"sdpa={self.sdpa}, frozen={self.frozen}" + (f", levels={self.levels!r}" if self.levels != 'stage' else '')
+        )
 
 # %% ../nbs/03_pyramid.ipynb #1b210b11
 _TORCH_EXTS = ('.bin', '.pth', '.pt', '.ckpt')
@@ -192,14 +206,27 @@ def read_state_dict(path: str | Path) -> dict:
             sd = load_file(str(p), device='cpu')
         else: sd = torch.load(p, map_location='cpu', weights_only=True)
     except Exception as e:
-        hint = (" (weights_only=True loads tensors and plain containers only: save the state dict alone, e.g. "
-                "torch.save(ckpt['state_dict'], path))") if ext != '.safetensors' and 'weights_only' in str(e).lower() else ''
+        hint = (
+            (
+                " (weights_only=True loads tensors and plain containers only: save the state dict alone, e.g. "
+                "torch.save(ckpt['state_dict'], path))"
+            )
+            if ext != '.safetensors' and 'weights_only' in str(e).lower()
+            else ''
+        )
         raise ValueError(f"could not read checkpoint {p}: {type(e).__name__}: {str(e)[:300]}{hint}") from e
-    while isinstance(sd, dict) and (inner := next((sd[k] for k in _WRAPPERS if isinstance(sd.get(k), dict)), None)) is not None:
+    while (
+        isinstance(sd, dict)
+        and (inner := next((sd[k] for k in _WRAPPERS if isinstance(sd.get(k), dict)), None)) is not None
+    ):
         sd = inner
-    tensors = {k: v for k, v in sd.items() if isinstance(k, str) and isinstance(v, Tensor)} if isinstance(sd, dict) else {}
+    tensors = (
+        {k: v for k, v in sd.items() if isinstance(k, str) and isinstance(v, Tensor)} if isinstance(sd, dict) else {}
+    )
     if not tensors:
-        raise ValueError(f"{p}: no tensors found (top level: {list(sd)[:10] if isinstance(sd, dict) else type(sd).__name__})")
+        raise ValueError(
+            f"{p}: no tensors found (top level: {list(sd)[:10] if isinstance(sd, dict) else type(sd).__name__})"
+        )
     return tensors
 
 # %% ../nbs/03_pyramid.ipynb #ac01af21
@@ -207,19 +234,26 @@ _HF_RENAMES = (  # (regex, replacement), in order: Hugging Face (transformers 4 
     (r'^embeddings\.patch_embeddings\.projection\.', 'patch_embed.proj.'),
     (r'^embeddings\.norm\.', 'patch_embed.norm.'),
     (r'^encoder\.layers\.', 'layers.'),
-    (r'\.attention\.(?:self|relative_position_bias)\.relative_position_bias_table$', '.attn.relative_position_bias_table'),
+    (
+        r'\.attention\.(?:self|relative_position_bias)\.relative_position_bias_table$',
+        '.attn.relative_position_bias_table',
+    ),
     (r'\.attention\.(?:output\.dense|o_proj)\.', '.attn.proj.'),
     (r'\.layernorm_before\.', '.norm1.'),
     (r'\.layernorm_after\.', '.norm2.'),
     (r'\.intermediate\.dense\.', '.mlp.fc1.'),
     (r'\.output\.dense\.', '.mlp.fc2.'),
     (r'^layernorm\.', 'norm.'),
-    (r'^classifier\.', 'head.'))
-_HF_QKV = re.compile(r'^(layers\.\d+\.blocks\.\d+)\.attention\.(?:self\.(query|key|value)|([qkv])_proj)\.(weight|bias)$')
+    (r'^classifier\.', 'head.'),
+)
+_HF_QKV = re.compile(
+    r'^(layers\.\d+\.blocks\.\d+)\.attention\.(?:self\.(query|key|value)|([qkv])_proj)\.(weight|bias)$'
+)
 _HF_DROP = ('relative_position_index', 'embeddings.mask_token', 'pooler.')
 
 def hf_swin_to_timm(sd: dict) -> dict:
-    "Rename a Hugging Face `SwinModel` state dict to Microsoft's Swin layout (timm names, downsample at stage end), q/k/v fused."
+    ("Rename a Hugging Face `SwinModel` state dict to Microsoft's Swin layout (timm names, downsample at stage end), "
+     "q/k/v fused.")
     out, qkv = {}, {}
     for k, v in sd.items():
         if any(d in k for d in _HF_DROP): continue
@@ -230,7 +264,9 @@ def hf_swin_to_timm(sd: dict) -> dict:
         else: out[k] = v
     for (blk, wb), parts in qkv.items():
         if sorted(parts) != ['k', 'q', 'v']:
-            raise ValueError(f"Hugging Face Swin checkpoint: {blk} has {sorted(parts)} of q, k, v ({wb}); all three are needed")
+            raise ValueError(
+                f"Hugging Face Swin checkpoint: {blk} has {sorted(parts)} of q, k, v ({wb}); all three are needed"
+            )
         out[f'{blk}.attn.qkv.{wb}'] = torch.cat([parts['q'], parts['k'], parts['v']])
     return out
 
@@ -243,22 +279,51 @@ class SwinLoadReport:
     prefix: str  # key prefix that was stripped ('' = none)
     loaded: int  # tensors copied into the model
     missing: list = field(default_factory=list)  # model tensors the checkpoint lacks (they keep their values)
-    unexpected: list = field(default_factory=list)  # checkpoint tensors with no place in the pyramid (classifier head, final norm ...)
+    # checkpoint tensors with no place in the pyramid (classifier head, final norm ...)
+    unexpected: list = field(default_factory=list)
     skipped: int = 0  # checkpoint tensors outside the Swin (e.g. the text tower of a CLIP checkpoint)
 
     def __repr__(self):
-        return (f"SwinLoadReport({Path(self.path).name}: {self.layout} layout, prefix {self.prefix!r}, loaded {self.loaded}, "
-                f"missing {len(self.missing)}, unexpected {len(self.unexpected)} {self.unexpected[:4]}, skipped {self.skipped})")
+        return (
+            f"SwinLoadReport({Path(self.path).name}: {self.layout} layout, prefix {self.prefix!r}, loaded "
+            f"{self.loaded}, "
+            f"missing {len(self.missing)}, unexpected {len(self.unexpected)} {self.unexpected[:4]}, skipped "
+            f"{self.skipped})"
+        )
 
 _ANCHORS = (('hf', 'embeddings.patch_embeddings.projection.weight'), ('timm', 'patch_embed.proj.weight'))
-_ROOTS = ('patch_embed.', 'layers.', 'layers_', 'stages.', 'stages_', 'norm.', 'head.', 'embeddings.', 'encoder.layers.', 'layernorm.')
-_PREFIXES = ('module.', 'model.', 'vision_model.', 'visual.', 'encoder.', 'backbone.', 'swin.', 'trunk.', 'image_encoder.')
+_ROOTS = (
+    'patch_embed.',
+    'layers.',
+    'layers_',
+    'stages.',
+    'stages_',
+    'norm.',
+    'head.',
+    'embeddings.',
+    'encoder.layers.',
+    'layernorm.',
+)
+_PREFIXES = (
+    'module.',
+    'model.',
+    'vision_model.',
+    'visual.',
+    'encoder.',
+    'backbone.',
+    'swin.',
+    'trunk.',
+    'image_encoder.',
+)
 
 def _find_prefix(keys: list, path) -> tuple:
     "(prefix, layout) of the Swin inside a checkpoint, found by its patch-embedding weight."
     for layout, anchor in _ANCHORS:
         found = sorted({k[:-len(anchor)] for k in keys if k.endswith(anchor) and k[:-len(anchor)][-1:] in ('', '.')})
-        if len(found) > 1: raise ValueError(f"{path}: several Swin towers in the checkpoint (key prefixes {found}); choose one with prefix=")
+        if len(found) > 1:
+            raise ValueError(
+                f"{path}: several Swin towers in the checkpoint (key prefixes {found}); choose one with prefix="
+            )
         if found: return found[0], layout
     return None, 'hf' if any('.attention.' in k or k.startswith('encoder.layers.') for k in keys) else 'timm'
 
@@ -270,11 +335,14 @@ def _filter_fn(target_keys):
     "timm's checkpoint filter for the target's Swin family."
     from timm.models import swin_transformer, swin_transformer_v2, swin_transformer_v2_cr
     if any('logit_scale' in k for k in target_keys):
-        return (swin_transformer_v2_cr if any(k.startswith('stages') for k in target_keys) else swin_transformer_v2).checkpoint_filter_fn
+        return (
+            swin_transformer_v2_cr if any(k.startswith('stages') for k in target_keys) else swin_transformer_v2
+        ).checkpoint_filter_fn
     return swin_transformer.checkpoint_filter_fn
 
 class _TimmNames:
-    "The parts of a model timm's checkpoint filters look at, with timm's stage names mapped to the wrapper's (`layers.0` -> `layers_0`)."
+    ("The parts of a model timm's checkpoint filters look at, with timm's stage names mapped to the wrapper's "
+     "(`layers.0` -> `layers_0`).")
     def __init__(self, body, to_target): self.body, self.to_target, self.patch_embed = body, to_target, body.patch_embed
     def get_submodule(self, name): return self.body.get_submodule(self.to_target(name + '.')[:-1])
 
@@ -290,8 +358,13 @@ def load_swin_weights(model: nn.Module,  # a `SwinPyramid` (or a timm Swin, full
     sd = read_state_dict(path)
     if prefix is None: pre, layout = _find_prefix(list(sd), path)
     else: pre, layout = prefix, _find_prefix([k[len(prefix):] for k in sd if k.startswith(prefix)], path)[1]
-    if pre is None: sd, pre, skipped = {_strip_known(k): v for k, v in sd.items()}, '', 0
-    else: sd, skipped = {k[len(pre):]: v for k, v in sd.items() if k.startswith(pre)}, sum(not k.startswith(pre) for k in sd)
+    if pre is None:
+        sd, pre, skipped = {_strip_known(k): v for k, v in sd.items()}, '', 0
+    else:
+        sd, skipped = (
+            {k[len(pre) :]: v for k, v in sd.items() if k.startswith(pre)},
+            sum(not k.startswith(pre) for k in sd),
+        )
     if layout == 'hf': sd = hf_swin_to_timm(sd)
     target = body.state_dict()
     under = any(re.match(r'(layers|stages)_\d+\.', k) for k in target)
@@ -306,9 +379,16 @@ def load_swin_weights(model: nn.Module,  # a `SwinPyramid` (or a timm Swin, full
         warnings.filterwarnings('ignore', category=UserWarning, module=r'timm\.')
         sd = _filter_fn(target)({k: v for k, v in sd.items() if k not in orphans}, view)
     sd = {to_target(k): v for k, v in sd.items()}
-    bad = [f"{k}: file {tuple(v.shape)} vs model {tuple(target[k].shape)}" for k, v in sd.items() if k in target and v.shape != target[k].shape]
-    if bad: raise ValueError(f"{path}: {len(bad)} tensors have the wrong shape for {name} (is vision.embed_dim/depths/num_heads "
-                             f"the checkpoint's?): {bad[:10]}")
+    bad = [
+        f"{k}: file {tuple(v.shape)} vs model {tuple(target[k].shape)}"
+        for k, v in sd.items()
+        if k in target and v.shape != target[k].shape
+    ]
+    if bad:
+        raise ValueError(
+            f"{path}: {len(bad)} tensors have the wrong shape for {name} (is vision.embed_dim/depths/num_heads "
+            f"the checkpoint's?): {bad[:10]}"
+        )
     found = {k: v for k, v in sd.items() if k in target}
     missing = [k for k in target if k not in found]
     unexpected = [k for k in sd if k not in target] + [to_target(k) for k in orphans]
@@ -318,5 +398,8 @@ def load_swin_weights(model: nn.Module,  # a `SwinPyramid` (or a timm Swin, full
                          f"checkpoint tensors not used, e.g. {unexpected[:10]}. Check vision.model_name and its size "
                          f"overrides against the checkpoint, or pass prefix=.")
     body.load_state_dict(found, strict=False)
-    if missing: warnings.warn(f"{path}: {len(missing)} of {len(target)} tensors not in the checkpoint keep their values: {missing[:10]}")
+    if missing:
+        warnings.warn(
+            f"{path}: {len(missing)} of {len(target)} tensors not in the checkpoint keep their values: {missing[:10]}"
+        )
     return SwinLoadReport(str(path), layout, pre, len(found), missing, unexpected, skipped)

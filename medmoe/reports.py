@@ -57,7 +57,8 @@ def _section_spans(text: str) -> list[tuple[str, int, int]]:
     heads = [(m.start(), m.end(), _canon(m.group('a') or m.group('b'))) for m in _HEADER_RE.finditer(text)]
     spans, prev_end, prev_name = [], 0, 'preamble'
     for start, end, name in heads:
-        spans.append((prev_name, prev_end, start)); prev_end, prev_name = end, name
+        spans.append((prev_name, prev_end, start))
+        prev_end, prev_name = end, name
     spans.append((prev_name, prev_end, len(text)))
     return [s for s in spans if s[0] != 'preamble' or text[s[1]:s[2]].strip()]
 
@@ -75,7 +76,9 @@ def _collapse_copies(bodies: list[str]) -> list[str]:
     for b in bodies:
         w = _words(b)
         for prev in map(_words, out):
-            if prev.count(' ') >= 2 and prev in w: w = _words(w.replace(prev, ' ', 1)); b = w
+            if prev.count(' ') >= 2 and prev in w:
+                w = _words(w.replace(prev, ' ', 1))
+                b = w
         if re.fullmatch(rf'(?:(?:{_ALTS})\s*[:.-]?\s*)*', w, re.I): continue    # only the copy's headers were left
         if w not in map(_words, out): out.append(b)
     return out
@@ -187,7 +190,8 @@ def split_sentences(text: str) -> list[str]:
         closes = list(itertools.accumulate((c == ')' for c in para), initial=0))
         for m in _END_RE.finditer(para):
             if _not_boundary(para, start, m, opens, closes): continue
-            out.append(para[start:m.end()].strip()); start = m.end()
+            out.append(para[start : m.end()].strip())
+            start = m.end()
         out.append(para[start:].strip())
     return [s for s in out if re.search(r'[A-Za-z0-9]', s)]
 
@@ -210,7 +214,9 @@ def _uniform(rng, n: int) -> list[float]:
 
 def _permutation(rng, n: int) -> list[int]:
     if isinstance(rng, np.random.Generator): return rng.permutation(n).tolist()
-    idx = list(range(n)); rng.shuffle(idx); return idx
+    idx = list(range(n))
+    rng.shuffle(idx)
+    return idx
 
 def sample_sentences(text: str,  # the (cleaned) report
                      rng: np.random.Generator | random.Random,  # the only source of randomness

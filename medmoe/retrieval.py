@@ -37,7 +37,8 @@ def l2_normalize(x, name: str = 'x', eps: float = 1e-12) -> torch.Tensor:
     t = as_float_tensor(x, name)
     n = t.norm(dim=1, keepdim=True)
     zero = n.squeeze(1) <= eps
-    if zero.any(): raise ValueError(f"{name}: row {int(zero.nonzero()[0, 0])} has zero norm and cannot be L2-normalised")
+    if zero.any():
+        raise ValueError(f"{name}: row {int(zero.nonzero()[0, 0])} has zero norm and cannot be L2-normalised")
     return _mark_finite(t / n)   # finite rows over norms > eps: finite
 
 # %% ../nbs/09a_retrieval.ipynb #1c02eb90
@@ -68,7 +69,8 @@ def chunked_topk(queries, # [Q, D] query embeddings
     with torch.no_grad():
         for s in range(0, len(q), chunk):
             v, i = torch.topk(q[s:s + chunk] @ kt.T, k, dim=1)
-            vals.append(v); idx.append(i)
+            vals.append(v)
+            idx.append(i)
     if not vals: return torch.empty(0, k), torch.empty(0, k, dtype=torch.long)
     return torch.cat(vals), torch.cat(idx)
 
@@ -96,20 +98,28 @@ def relevance_fn(n_queries: int, # Q
             def fn(qi):
                 r = torch.as_tensor(relevance(qi)).bool()
                 if r.shape != (len(qi), n_keys):
-                    raise ValueError(f"relevance callable returned shape {tuple(r.shape)}, expected ({len(qi)}, {n_keys})")
+                    raise ValueError(
+                        f"relevance callable returned shape {tuple(r.shape)}, expected ({len(qi)}, {n_keys})"
+                    )
                 return r
             return fn
         R = torch.as_tensor(np.asarray(relevance)).bool()
-        if R.shape != (n_queries, n_keys): raise ValueError(f"relevance mask has shape {tuple(R.shape)}, expected ({n_queries}, {n_keys})")
+        if R.shape != (n_queries, n_keys):
+            raise ValueError(f"relevance mask has shape {tuple(R.shape)}, expected ({n_queries}, {n_keys})")
         return lambda qi: R[qi]
-    if (query_groups is None) != (key_groups is None): raise ValueError("`query_groups` and `key_groups` must be given together")
+    if (query_groups is None) != (key_groups is None):
+        raise ValueError("`query_groups` and `key_groups` must be given together")
     if query_groups is None:
         if n_queries != n_keys:
-            raise ValueError(f"paired retrieval (query i matches key i) needs as many queries as keys, got {n_queries} and {n_keys}; "
-                             "pass query_groups/key_groups or relevance")
+            raise ValueError(
+                f"paired retrieval (query i matches key i) needs as many queries as keys, got {n_queries} and "
+                f"{n_keys}; "
+                "pass query_groups/key_groups or relevance"
+            )
         qg = kg = torch.arange(n_keys)
     else:
-        if len(query_groups) != n_queries: raise ValueError(f"query_groups has {len(query_groups)} entries for {n_queries} queries")
+        if len(query_groups) != n_queries:
+            raise ValueError(f"query_groups has {len(query_groups)} entries for {n_queries} queries")
         if len(key_groups) != n_keys: raise ValueError(f"key_groups has {len(key_groups)} entries for {n_keys} keys")
         qg, kg = _group_codes(query_groups, key_groups)
     return lambda qi: kg[None, :] == qg[qi][:, None]
@@ -118,12 +128,14 @@ def relevance_fn(n_queries: int, # Q
 _TIES = ('pessimistic', 'optimistic')
 
 def _row_count(mask: torch.Tensor) -> torch.Tensor:
-    "True entries per row of a boolean block; on the CPU via numpy, whose buffered sum makes no int64 copy of the block."
+    ("True entries per row of a boolean block; on the CPU via numpy, whose buffered sum makes no int64 copy of the "
+     "block.")
     if mask.device.type != 'cpu': return mask.sum(1)
     return torch.from_numpy(mask.numpy().sum(1))
 
 def _tie_rank(scores: torch.Tensor, rel: torch.Tensor, best: torch.Tensor, ties: str, atol: float) -> torch.Tensor:
-    "1 + irrelevant keys above `best` (+ irrelevant keys tied with it when pessimistic); rows of `scores`/`rel` are queries."
+    ("1 + irrelevant keys above `best` (+ irrelevant keys tied with it when pessimistic); rows of `scores`/`rel` are "
+     "queries.")
     above = _row_count(scores > best + atol)  # only irrelevant keys can lie above the best relevant score
     if ties == 'optimistic': return 1 + above
     tied = scores >= best - atol
@@ -136,7 +148,10 @@ def _mix(global_scores: torch.Tensor, local, weight: float) -> torch.Tensor:
     "`(1 - weight)·global + weight·local` of candidate scores [c, m] (the local scores alone when weight is 1)."
     local = torch.as_tensor(local, dtype=torch.float32)
     if local.shape != global_scores.shape:
-        raise ValueError(f"rerank_fn returned shape {tuple(local.shape)}, expected {tuple(global_scores.shape)} (queries x candidates)")
+        raise ValueError(
+            f"rerank_fn returned shape {tuple(local.shape)}, expected {tuple(global_scores.shape)} (queries x "
+            "candidates)"
+        )
     return local if weight == 1 else (1 - weight) * global_scores + weight * local
 
 def _rerank_block(scores, rel, qi, ranks, rerank_fn, m, weight, ties, atol):
@@ -179,7 +194,8 @@ def retrieval_ranks(queries, # [Q, D] query embeddings (dot products are the sco
             if none.any(): raise ValueError(f"query {s + int(none.nonzero()[0, 0])} has no relevant key, so no rank")
             best = torch.where(rel, scores, neg_inf).amax(1, keepdim=True)
             ranks = _tie_rank(scores, rel, best, ties, atol)
-            if rerank_fn is not None: ranks = _rerank_block(scores, rel, qi, ranks, rerank_fn, rerank_m, rerank_weight, ties, atol)
+            if rerank_fn is not None:
+                ranks = _rerank_block(scores, rel, qi, ranks, rerank_fn, rerank_m, rerank_weight, ties, atol)
             out[qi] = ranks
     return out.numpy()
 
@@ -205,7 +221,8 @@ def retrieval_metrics(img_emb, # [N, D] image embeddings
                       ties: str = 'pessimistic', # see `retrieval_ranks`
                       chunk: int | None = None, # queries per block
                       max_bytes: int = 2**30, # block memory budget
-                      local_fn: Callable | None = None, # (img_ids, txt_ids) -> pair scores, elementwise; enables re-ranking
+                      # (img_ids, txt_ids) -> pair scores, elementwise; enables re-ranking
+                      local_fn: Callable | None = None,
                       rerank_m: int = 10, # candidates re-ranked per query
                       rerank_weight: float = 1.0, # weight of `local_fn` in the re-ranking score
                      ) -> dict:
@@ -218,7 +235,9 @@ def retrieval_metrics(img_emb, # [N, D] image embeddings
         i2t_fn = lambda qi, cand: local_fn(qi[:, None].expand_as(cand), cand)
         t2i_fn = lambda qi, cand: local_fn(cand, qi[:, None].expand_as(cand))
     out = rank_metrics(retrieval_ranks(img, txt, img_groups, txt_groups, rerank_fn=i2t_fn, **kw), ks, 'image_to_text_')
-    out.update(rank_metrics(retrieval_ranks(txt, img, txt_groups, img_groups, rerank_fn=t2i_fn, **kw), ks, 'text_to_image_'))
+    out.update(
+        rank_metrics(retrieval_ranks(txt, img, txt_groups, img_groups, rerank_fn=t2i_fn, **kw), ks, 'text_to_image_')
+    )
     return out
 
 # %% ../nbs/09a_retrieval.ipynb #cd9e633c
@@ -255,14 +274,16 @@ def local_pair_fn(regions, # [N, D, G, G] local grids (V_local) or [N, R, D] reg
     W, M = torch.as_tensor(words).float(), torch.as_tensor(word_mask).bool()
     if W.ndim != 3 or M.shape != W.shape[:2]:
         raise ValueError(f"words must be [M, Nw, D] with word_mask [M, Nw], got {tuple(W.shape)} and {tuple(M.shape)}")
-    if W.shape[2] != R.shape[2]: raise ValueError(f"words ({W.shape[2]}-d) and regions ({R.shape[2]}-d) differ in width")
+    if W.shape[2] != R.shape[2]:
+        raise ValueError(f"words ({W.shape[2]}-d) and regions ({R.shape[2]}-d) differ in width")
     empty = ~M.any(1)
     if empty.any(): raise ValueError(f"report {int(empty.nonzero()[0, 0])} has no word, so no local score")
     def fn(img_ids, txt_ids) -> torch.Tensor:
         ii, tt = torch.broadcast_tensors(torch.as_tensor(img_ids).long(), torch.as_tensor(txt_ids).long())
         shape = ii.shape
         for name, ids, n in (('image', ii, len(R)), ('report', tt, len(W))):
-            if ids.numel() and (ids.min() < 0 or ids.max() >= n): raise IndexError(f"{name} ids must be in [0, {n}), got {ids.min().item()}..{ids.max().item()}")
+            if ids.numel() and (ids.min() < 0 or ids.max() >= n):
+                raise IndexError(f"{name} ids must be in [0, {n}), got {ids.min().item()}..{ids.max().item()}")
         ii, tt = ii.reshape(-1, shape[-1] if len(shape) else 1), tt.reshape(-1, shape[-1] if len(shape) else 1)
         out = torch.empty(ii.shape)
         with torch.no_grad():
@@ -285,7 +306,8 @@ def rerank_topk(queries, # [Q, D] query embeddings
                 max_bytes: int = 2**30, # block memory budget
                 rerank_chunk: int = 4096, # queries per `rerank_fn` call
                ) -> tuple[torch.Tensor, torch.Tensor]:
-    "The global top-`m` keys of every query, re-scored and re-sorted: (mixed scores [Q, m], indices [Q, m]), best first."
+    ("The global top-`m` keys of every query, re-scored and re-sorted: (mixed scores [Q, m], indices [Q, m]), best "
+     "first.")
     g, idx = chunked_topk(queries, keys, min(m, len(keys)), chunk=chunk, max_bytes=max_bytes)
     mixed = torch.empty_like(g)
     with torch.no_grad():
@@ -310,13 +332,15 @@ def precision_at_k(queries, # [Q, D] query embeddings (e.g. images)
     "Label-level retrieval: % of the top-K keys whose label equals the query's, averaged over queries."
     q = l2_normalize(queries, 'queries') if normalize else as_float_tensor(queries, 'queries')
     kt = l2_normalize(keys, 'keys') if normalize else as_float_tensor(keys, 'keys')
-    if len(query_labels) != len(q): raise ValueError(f"query_labels has {len(query_labels)} entries for {len(q)} queries")
+    if len(query_labels) != len(q):
+        raise ValueError(f"query_labels has {len(query_labels)} entries for {len(q)} queries")
     if len(key_labels) != len(kt): raise ValueError(f"key_labels has {len(key_labels)} entries for {len(kt)} keys")
     if max(ks) > len(kt): raise ValueError(f"Precision@{max(ks)} needs at least {max(ks)} keys, got {len(kt)}")
     ql, kl = _group_codes(query_labels, key_labels)
     if rerank_fn is None: _, idx = chunked_topk(q, kt, max(ks), chunk=chunk, max_bytes=max_bytes)
     else:
-        if max(ks) > rerank_m: raise ValueError(f"Precision@{max(ks)} after re-ranking needs rerank_m >= {max(ks)}, got {rerank_m}")
+        if max(ks) > rerank_m:
+            raise ValueError(f"Precision@{max(ks)} after re-ranking needs rerank_m >= {max(ks)}, got {rerank_m}")
         _, idx = rerank_topk(q, kt, rerank_fn, rerank_m, rerank_weight, chunk, max_bytes)
     hits = (kl[idx] == ql[:, None]).float()
     return {f'P@{k}': float(100 * hits[:, :k].mean()) for k in ks}

@@ -593,7 +593,9 @@ def _read_shard(url: str) -> Iterator:
     cut = tar.finish()  # the last sample is whole only if the archive is: a cut or an error may have completed it
     failed = _pipe_failure(tar.raw)  # a failed command explains everything after it
     problem = failed or '; '.join(p for p in (_read_error(errors[0]) if errors else None, cut) if p) or None
-    if pending is not None and problem is None: n += 1; yield pending
+    if pending is not None and problem is None:
+        n += 1
+        yield pending
     yield _ShardEnd(n, problem)
 
 # %% ../nbs/01c_sources.ipynb #d27596b1

@@ -373,7 +373,8 @@ def _polylines(g, lines: list, width224: float) -> np.ndarray:
     seg = np.linspace(0, 1, 6)[:, None, None]
     dense = np.concatenate([(p[:-1] * (1 - seg) + p[1:] * seg).reshape(-1, 2) for p in lines])
     ij = np.clip(np.round((dense + 1) / g.px - 0.5).astype(int), 0, g.S - 1)
-    m = np.ones((g.S, g.S), bool); m[ij[:, 0], ij[:, 1]] = False
+    m = np.ones((g.S, g.S), bool)
+    m[ij[:, 0], ij[:, 1]] = False
     d = ndimage.distance_transform_edt(m)
     return np.clip(max(width224 * g.S / 224, 0.8) / 2 - d + 0.5, 0, 1)
 
@@ -887,7 +888,8 @@ def write_synth(out_dir: str | Path,  # folder to write (created); holds images/
                ) -> Path:
     "Write MedSynth as PNGs plus `manifest.csv` and `medsynth.json`; returns the manifest's path."
     recs = synth_records(n, seed, difficulty, image_size, valid_pct, test_pct)
-    out = Path(out_dir); (out / 'images').mkdir(parents=True, exist_ok=True)
+    out = Path(out_dir)
+    (out / 'images').mkdir(parents=True, exist_ok=True)
     if progress:
         from fastprogress.fastprogress import progress_bar
         it = progress_bar(recs)

@@ -24,7 +24,8 @@ SPECIAL_TOKENS = ('[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]')
 def _quiet_transformers():
     "Silence transformers' load reports and progress bars for the duration."
     verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
-    hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     try: yield
     finally:
         hf_logging.set_verbosity(verbosity)

@@ -360,10 +360,8 @@ def train(cfg: MedMoEConfig,  # the experiment (a preset with overrides, or a lo
           resume: bool = False,  # continue from out_dir/checkpoints/last.pt
           overwrite: bool = False,  # replace a run already in out_dir (else that is an error)
           on_error: str | None = None,  # 'raise' or 'skip' bad items; None = cfg.data.on_error
-          # early-stopping patience in epochs (sets cfg.train.early_stop); None = the config's
-          early_stop: int | None = None,
-          # stop after this many epochs of the run (e.g. a job's time limit); resume later
-          stop_after: int | None = None,
+          early_stop: int | None = None,  # patience in epochs (sets cfg.train.early_stop); None = the config's
+          stop_after: int | None = None,  # stop after this many epochs (a job's time limit); resume later
           wandb: bool = False,  # log to Weights & Biases (fastai's WandbCallback; WANDB_MODE=offline works)
           progress: bool = True,  # fastai's progress bars, on a terminal (into a file or pipe they would redraw)
           verbose: bool = True,  # print a line per epoch and the summary

@@ -394,7 +394,8 @@ def bootstrap_metrics(y_true, # [N] class indices, or [N, F] 0/1 when multilabel
                 for k, v in classification_metrics(y[ii], p[ii], multilabel, threshold).items(): reps[k].append(v)
     rows = {}
     for k, v in point.items():
-        r = np.asarray(reps[k], dtype=float); r = r[~np.isnan(r)]
+        r = np.asarray(reps[k], dtype=float)
+        r = r[~np.isnan(r)]
         lo, hi = np.percentile(r, [100 * alpha / 2, 100 * (1 - alpha / 2)]) if len(r) else (np.nan, np.nan)
         rows[k] = dict(value=v, ci_low=lo, ci_high=hi, std=r.std(ddof=1) if len(r) > 1 else np.nan, n_boot=len(r))
     return pd.DataFrame.from_dict(rows, orient='index')
