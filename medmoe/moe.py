@@ -11,8 +11,8 @@ from .core import MoEConfig, MODALITIES, ConfigError
 
 # %% auto #0
 __all__ = ['Router', 'expert_of_modality', 'router_targets', 'router_ce', 'load_balancing_loss', 'router_z_loss',
-           'image_router_kl', 'ExpertBatchNorm', 'conv_block', 'resize_to', 'fuse_scales', 'Expert', 'FlatExpert',
-           'gate', 'MoE', 'gathered_conv', 'gathered_batch_norm', 'static_experts']
+           'image_router_kl', 'ExpertBatchNorm', 'conv_block', 'resize_to', 'fuse_scales', 'Expert', 'fuse_flat',
+           'FlatExpert', 'gate', 'MoE', 'gathered_conv', 'gathered_batch_norm', 'static_experts']
 
 # %% ../nbs/05_moe.ipynb #b6ff4993
 class Router(nn.Module):
@@ -169,6 +169,22 @@ class Expert(nn.Module):
         return fuse_scales(maps, self.scale_attn[0], self.scale_attn[1:], G)
 
 # %% ../nbs/05_moe.ipynb #be103598
+def fuse_flat(seqs: list[Tensor],  # S sequences [B, D, n_s], each level's tokens in HF's order
+              first,  # the scale attention's first layer, a 1×1 conv: linear at each position
+              rest,  # the rest of it: [B, h, L, 1] -> [B, 1, L, 1] scores
+              length: int) -> tuple[Tensor, Tensor]:  # L, the longest level's length
+    "(V = Σ_s β_s·F_s [B, D, L], β [B, S, L]), each sequence resampled to L in 1-D; V summed level by level."
+    def up(t): return t if t.shape[-1] == length else F.interpolate(t, size=length, mode='linear', align_corners=False)
+    Fs, scores = [], []
+    for s in seqs:
+        Fs.append(up(s))
+        hidden = up(first(s.unsqueeze(-1)).squeeze(-1))   # a 1×1 conv commutes with the resampling: run it at n_s
+        scores.append(rest(hidden.unsqueeze(-1)).squeeze(-1))
+    beta = torch.cat(scores, 1).float().softmax(1).to(Fs[0].dtype)
+    V = Fs[0] * beta[:, :1]
+    for i in range(1, len(Fs)): V = torch.addcmul(V, Fs[i], beta[:, i:i + 1])   # no [B, S, D, L] stack
+    return V, beta
+
 class FlatExpert(Expert):
     "The official code's expert: levels projected at native size, resampled in 1-D as token sequences, fused, pooled."
     def forward(self, feats: list[Tensor]) -> tuple[Tensor, Tensor]:  # the pyramid, NCHW maps
@@ -180,11 +196,13 @@ class FlatExpert(Expert):
                 raise ValueError(f"pyramid level {i}: expected [B, {c}, H, W] (NCHW), got {tuple(f.shape)}")
         seqs = [block(f).flatten(2) for f, block in zip(feats, self.blocks)]   # [B, D, h·w], HF's token order
         L, G = max(s.shape[-1] for s in seqs), self.grid
-        up = [F.interpolate(s, size=L, mode='linear', align_corners=False) for s in seqs]   # 1-D, as the code
-        Fs = torch.stack(up, 1)                                               # [B, S, D, L]
-        B, S, D = Fs.shape[:3]
-        beta = self.scale_attn(Fs.flatten(0, 1).unsqueeze(-1)).view(B, S, L).float().softmax(1).to(Fs.dtype)
-        V = (beta.unsqueeze(2) * Fs).sum(1)                                   # [B, D, L]
+        B, S, D = seqs[0].shape[0], len(seqs), self.dim
+        if self.reference:   # the code's order: every level at L, stacked, the whole scale MLP at L
+            up = [F.interpolate(s, size=L, mode='linear', align_corners=False) for s in seqs]   # 1-D, as the code
+            Fs = torch.stack(up, 1)                                           # [B, S, D, L]
+            beta = self.scale_attn(Fs.flatten(0, 1).unsqueeze(-1)).view(B, S, L).float().softmax(1).to(Fs.dtype)
+            V = (beta.unsqueeze(2) * Fs).sum(1)                               # [B, D, L]
+        else: V, beta = fuse_flat(seqs, self.scale_attn[0], self.scale_attn[1:], L)
         if L != G * G: V, beta = F.adaptive_avg_pool1d(V, G * G), F.adaptive_avg_pool1d(beta, G * G)
         return V.reshape(B, D, G, G), beta.reshape(B, S, G, G)
 
