@@ -17,8 +17,12 @@ __all__ = ['as_float_tensor', 'l2_normalize', 'block_rows', 'chunked_topk', 'rel
 # %% ../nbs/09a_retrieval.ipynb #a1017e8c
 _CHECKED = '_medmoe_finite'  # attribute of a float32 tensor: its `_version` when it was last found finite
 
+def _version(t: torch.Tensor) -> int | None:
+    "The tensor's version counter; None for inference-mode tensors, which have none (they are checked every time)."
+    return None if t.is_inference() else t._version
+
 def _mark_finite(t: torch.Tensor) -> torch.Tensor:
-    setattr(t, _CHECKED, t._version)
+    if (v := _version(t)) is not None: setattr(t, _CHECKED, v)
     return t
 
 def as_float_tensor(x, name: str = 'x') -> torch.Tensor:
@@ -26,7 +30,8 @@ def as_float_tensor(x, name: str = 'x') -> torch.Tensor:
     t = torch.as_tensor(x)
     if t.ndim != 2: raise ValueError(f"{name}: expected a 2-D [n, dim] array, got shape {tuple(t.shape)}")
     t = t.float()
-    if getattr(t, _CHECKED, None) == t._version: return t   # checked earlier in this call chain, unchanged since
+    v = _version(t)
+    if v is not None and getattr(t, _CHECKED, None) == v: return t   # checked earlier in this chain, unchanged
     for s in range(0, len(t), 65536):
         bad = ~torch.isfinite(t[s:s + 65536]).all(1)
         if bad.any(): raise ValueError(f"{name}: row {s + int(bad.nonzero()[0, 0])} holds NaN or inf")
