@@ -367,22 +367,9 @@ def save_pretrained(self: MedMoE,
 # %% ../nbs/07_model.ipynb #fcd9f751
 # config fields that only drive training or data loading: a checkpoint may be loaded under other values
 _MAY_DIFFER = (
-    'preset',
-    'train.',
-    'loss.',
-    'data.',
-    'vision.pretrained',
-    'vision.grad_checkpointing',
-    'vision.freeze',
-    'text.freeze',
-    'text.max_length',
-    'text.tokenizer',
-    'moe.router_loss',
-    'moe.balance_weight',
-    'moe.z_weight',
-    'moe.image_router_weight',
-    'moe.expert_of_modality',
-    'moe.straight_through',
+    'preset', 'train.', 'loss.', 'data.', 'vision.pretrained', 'vision.grad_checkpointing', 'vision.freeze',
+    'text.freeze', 'text.max_length', 'text.tokenizer', 'moe.router_loss', 'moe.balance_weight', 'moe.z_weight',
+    'moe.image_router_weight', 'moe.expert_of_modality', 'moe.straight_through',
 )
 _MUST_MATCH = ('loss.learnable_temperature', 'data.image_size', 'data.mean', 'data.std')   # ... except these
 

@@ -293,27 +293,11 @@ class SwinLoadReport:
 
 _ANCHORS = (('hf', 'embeddings.patch_embeddings.projection.weight'), ('timm', 'patch_embed.proj.weight'))
 _ROOTS = (
-    'patch_embed.',
-    'layers.',
-    'layers_',
-    'stages.',
-    'stages_',
-    'norm.',
-    'head.',
-    'embeddings.',
-    'encoder.layers.',
+    'patch_embed.', 'layers.', 'layers_', 'stages.', 'stages_', 'norm.', 'head.', 'embeddings.', 'encoder.layers.',
     'layernorm.',
 )
 _PREFIXES = (
-    'module.',
-    'model.',
-    'vision_model.',
-    'visual.',
-    'encoder.',
-    'backbone.',
-    'swin.',
-    'trunk.',
-    'image_encoder.',
+    'module.', 'model.', 'vision_model.', 'visual.', 'encoder.', 'backbone.', 'swin.', 'trunk.', 'image_encoder.',
 )
 
 def _find_prefix(keys: list, path) -> tuple:
