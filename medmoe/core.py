@@ -6,7 +6,8 @@
 __all__ = ['MODALITIES', 'MODALITY_NAMES', 'UNKNOWN_MODALITY', 'VERSION_KEY', 'SYNTH_MOVED', 'PRESETS', 'modality_index',
            'Record', 'ConfigError', 'atomic_write', 'state_digest', 'DataConfig', 'VisionConfig', 'TextConfig',
            'MoEConfig', 'LossConfig', 'TrainConfig', 'SynthConfig', 'MedMoEConfig', 'migrate_synth', 'migrate_config',
-           'get_preset', 'set_seed', 'get_rng_state', 'set_rng_state', 'get_device', 'get_dtype', 'versions']
+           'get_preset', 'set_seed', 'get_rng_state', 'set_rng_state', 'get_device', 'get_dtype', 'versions',
+           'options_from']
 
 # %% ../nbs/00_core.ipynb #b8ad0b51
 import dataclasses, hashlib, json, math, os, random, re, tempfile, types, typing, warnings
@@ -710,3 +711,16 @@ def versions() -> dict:
     return dict(medmoe=__version__, torch=torch.__version__, timm=timm.__version__,
                 transformers=transformers.__version__,
                 fastai=fastai.__version__, python=sys.version.split()[0])
+
+# %% ../nbs/00_core.ipynb #a7acb6c7
+def options_from(cls: type,  # the options dataclass
+                 options,  # an instance of `cls`, or None
+                 kw: dict,  # keyword options: fields of `cls`
+                 caller: str):  # the function's name, for the error messages
+    "`options`, or a `cls` made of the keyword options `kw`; an unknown field, or both given, is an error."
+    names = {f.name for f in fields(cls)}
+    if bad := sorted(set(kw) - names):
+        raise TypeError(f"{caller}: unknown option(s) {bad}; the options are {sorted(names)}")
+    if options is not None and kw:
+        raise TypeError(f"{caller}: give options= or keyword options, not both ({sorted(kw)})")
+    return options if options is not None else cls(**kw)

@@ -378,14 +378,11 @@ def evaluate(ckpt: str | Path,  # save_pretrained folder or `medmoe train` run f
         print(format_summary({'test': res['retrieval']}))
     return result
 
+from .core import options_from
+
 def _options(options: EvalOptions | None, kw: dict) -> EvalOptions:
     "`options`, or one made of `evaluate`'s keyword arguments (an unknown one is an error naming it)."
-    names = set(EvalOptions.__dataclass_fields__)
-    if bad := sorted(set(kw) - names):
-        raise TypeError(f"evaluate: unknown option(s) {bad}; the options are {sorted(names)}")
-    if options is not None and kw:
-        raise TypeError(f"evaluate: give options= or keyword options, not both ({sorted(kw)})")
-    return options if options is not None else EvalOptions(**kw)
+    return options_from(EvalOptions, options, kw, 'evaluate')
 
 def _say(t: str, seconds: float, tables: dict, res: dict):
     print(f"{t}: done in {seconds:.0f} s")

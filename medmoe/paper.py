@@ -235,13 +235,10 @@ class PaperOptions:
                     fractions=list(self.fractions), seeds=list(self.seeds), local_weight=self.local_weight, bs=self.bs,
                     on_error=self.on_error, autocast=None if self.autocast is None else str(self.autocast))
 
+from .core import options_from
+
 def _paper_options(options, kw: dict) -> PaperOptions:
-    names = set(PaperOptions.__dataclass_fields__)
-    if bad := sorted(set(kw) - names):
-        raise TypeError(f"evaluate_paper: unknown option(s) {bad}; the options are {sorted(names)}")
-    if options is not None and kw:
-        raise TypeError(f"evaluate_paper: give options= or keyword options, not both ({sorted(kw)})")
-    return options if options is not None else PaperOptions(**kw)
+    return options_from(PaperOptions, options, kw, 'evaluate_paper')
 
 # %% ../nbs/09d_paper.ipynb #35fbb6b3
 def _score_dataset(model, d: PaperDataset, root, todo: list, o: PaperOptions, cfg, tokenizer) -> list:
