@@ -11,7 +11,7 @@ import pandas as pd
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from . import __version__
-from .core import MedMoEConfig, get_preset, get_device, get_dtype, set_seed
+from .core import MedMoEConfig, get_preset, get_device, get_dtype, set_seed, optimizer_kernel
 from .losses import MedMoELoss, global_contrastive_loss
 from .baselines import ClipBaseline, ClipLoss, OfficialLoss, gloria_local_loss_loop, offline_text  # 07c_baselines
 from .cli import add_bench_args  # re-exported: every subcommand's parser is in cli.py
@@ -131,15 +131,9 @@ def build_variant(name: str,  # a key of `BENCH_VARIANTS`
     return model, loss_fn, cfg
 
 def make_optimizer(model: nn.Module, cfg: MedMoEConfig) -> torch.optim.Optimizer:
-    "AdamW over the trainable parameters, fused on CUDA (foreach elsewhere)."
+    "AdamW over the trainable parameters with training's kernels (`optimizer_kernel`: fused on CUDA and CPU)."
     params = [p for p in model.parameters() if p.requires_grad]
-    fused = all(p.is_cuda for p in params)
-    return torch.optim.AdamW(
-        params,
-        lr=cfg.train.lr,
-        weight_decay=cfg.train.weight_decay,
-        **({'fused': True} if fused else {'foreach': True}),
-    )
+    return torch.optim.AdamW(params, lr=cfg.train.lr, weight_decay=cfg.train.weight_decay, **optimizer_kernel(params))
 
 def bench_step(model: nn.Module,  # from `build_variant`
                loss_fn: nn.Module,  # from `build_variant`

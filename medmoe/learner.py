@@ -26,7 +26,7 @@ from fastai.callback.training import GradientClip, GradientAccumulation
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.optimizer import OptimWrapper
 from .core import (MedMoEConfig, ConfigError, MODALITIES, get_device, get_rng_state, set_rng_state,
-                         atomic_write, state_digest)
+                         atomic_write, state_digest, optimizer_kernel)
 from .loaders import set_epoch
 from .losses import MedMoELoss, dist_info
 from .moe import router_targets
@@ -35,12 +35,14 @@ from .encode import unwrap
 
 # %% ../nbs/08_learner.ipynb #ec2cbe1e
 def medmoe_opt_func(cfg: MedMoEConfig):  # uses cfg.train.optimizer
-    "A fastai `opt_func` building PyTorch's AdamW or Adam, fused on CUDA."
+    "A fastai `opt_func` building PyTorch's AdamW or Adam, fused where PyTorch has the kernels (`optimizer_kernel`)."
     opt = torch.optim.AdamW if cfg.train.optimizer == 'adamw' else torch.optim.Adam
     def make(params, lr, **kw):
         params = list(params)
-        fused = torch.cuda.is_available() and all(p.is_cuda for p in params)
-        return OptimWrapper(params, opt, lr=lr, **({'fused': True} if fused else {'foreach': True}), **kw)
+        # params: tensors, or groups of them (lists, or dicts with 'params')
+        flat = [q for g in params for q in (g if isinstance(g, (list, tuple))
+                                            else g['params'] if isinstance(g, dict) else [g])]
+        return OptimWrapper(params, opt, lr=lr, **optimizer_kernel(flat), **kw)
     return make
 
 def param_groups(model: nn.Module) -> list:

@@ -11,8 +11,8 @@ from .core import MoEConfig, MODALITIES, ConfigError
 
 # %% auto #0
 __all__ = ['Router', 'expert_of_modality', 'router_targets', 'router_ce', 'load_balancing_loss', 'router_z_loss',
-           'image_router_kl', 'ExpertBatchNorm', 'conv_block', 'resize_to', 'fuse_scales', 'Expert', 'fuse_flat',
-           'FlatExpert', 'gate', 'MoE', 'gathered_conv', 'gathered_batch_norm', 'static_experts']
+           'image_router_kl', 'ExpertBatchNorm', 'conv_block', 'resize_to', 'fuse_scales', 'Expert', 'resample_1d',
+           'fuse_flat', 'FlatExpert', 'gate', 'MoE', 'gathered_conv', 'gathered_batch_norm', 'static_experts']
 
 # %% ../nbs/05_moe.ipynb #b6ff4993
 class Router(nn.Module):
@@ -168,13 +168,33 @@ class Expert(nn.Module):
             return (beta.unsqueeze(2) * Fs).sum(1), beta
         return fuse_scales(maps, self.scale_attn[0], self.scale_attn[1:], G)
 
+# %% ../nbs/05_moe.ipynb #137ed103
+def _phase_weights(r: int, dtype: torch.dtype, device: torch.device) -> Tensor:
+    "[3, r]: the weights of source tokens k-1, k, k+1 in output k·r+p (`align_corners=False`), built on the device."
+    src = (torch.arange(r, device=device, dtype=torch.float32) + 0.5) / r - 0.5   # offset of output p from token k
+    before = src < 0
+    zero = torch.zeros_like(src)
+    w = torch.stack([torch.where(before, -src, zero), 1 - src.abs(), torch.where(before, zero, src)])
+    return w.to(dtype)
+
+def resample_1d(x: Tensor,  # [..., n] sequences (tokens on the last axis)
+                length: int) -> Tensor:  # L, the target length
+    "`F.interpolate(x, size=length, mode='linear', align_corners=False)`, as a 3-tap matmul when n divides L."
+    n = x.shape[-1]
+    if n == length: return x
+    if length % n or x.dim() < 2:   # shrinking or a fractional ratio: PyTorch's kernel
+        return F.interpolate(x, size=length, mode='linear', align_corners=False)
+    edge = torch.cat([x[..., :1], x, x[..., -1:]], -1)                  # replicated ends = PyTorch's clamping
+    taps = torch.stack([edge[..., :-2], edge[..., 1:-1], edge[..., 2:]], -1)   # [..., n, 3]
+    return (taps @ _phase_weights(length // n, x.dtype, x.device)).flatten(-2)
+
 # %% ../nbs/05_moe.ipynb #be103598
 def fuse_flat(seqs: list[Tensor],  # S sequences [B, D, n_s], each level's tokens in HF's order
               first,  # the scale attention's first layer, a 1×1 conv: linear at each position
               rest,  # the rest of it: [B, h, L, 1] -> [B, 1, L, 1] scores
               length: int) -> tuple[Tensor, Tensor]:  # L, the longest level's length
     "(V = Σ_s β_s·F_s [B, D, L], β [B, S, L]), each sequence resampled to L in 1-D; V summed level by level."
-    def up(t): return t if t.shape[-1] == length else F.interpolate(t, size=length, mode='linear', align_corners=False)
+    def up(t): return resample_1d(t, length)
     Fs, scores = [], []
     for s in seqs:
         Fs.append(up(s))
@@ -182,7 +202,8 @@ def fuse_flat(seqs: list[Tensor],  # S sequences [B, D, n_s], each level's token
         scores.append(rest(hidden.unsqueeze(-1)).squeeze(-1))
     beta = torch.cat(scores, 1).float().softmax(1).to(Fs[0].dtype)
     V = Fs[0] * beta[:, :1]
-    for i in range(1, len(Fs)): V = torch.addcmul(V, Fs[i], beta[:, i:i + 1])   # no [B, S, D, L] stack
+    # no [B, S, D, L] stack; mul-add, not addcmul (whose backward scales a full-size copy by its `value`)
+    for i in range(1, len(Fs)): V = V + Fs[i] * beta[:, i:i + 1]
     return V, beta
 
 class FlatExpert(Expert):
@@ -305,6 +326,7 @@ def _sparse(self: MoE, feats, idx, w):
     sample = torch.arange(B, device=idx.device).repeat_interleave(k)
     order = flat_e.argsort(stable=True)
     counts = torch.bincount(flat_e, minlength=self.num_experts).tolist()   # the one host sync
+    unit = k == 1 and not flat_w.requires_grad and not self.straight_through
     V = beta = None
     start = 0
     for e, n in enumerate(counts):
@@ -313,10 +335,16 @@ def _sparse(self: MoE, feats, idx, w):
         start += n
         rows = sample[pos]
         v, b = self.experts[e]([f.index_select(0, rows) for f in feats])
-        g = flat_w[pos].to(v.dtype)
-        if V is None: V, beta = v.new_zeros(B, *v.shape[1:]), b.new_zeros(B, *b.shape[1:])
-        V = V.index_add(0, rows, v * g[:, None, None, None])
-        beta = beta.index_add(0, rows, b * g[:, None, None, None])
+        if unit: pass   # weights of exactly 1 without a gradient (top-1, no straight-through): nothing to scale
+        else:
+            g = flat_w[pos].to(v.dtype)[:, None, None, None]
+            v, b = v * g, b * g
+        if V is None:
+            new = torch.Tensor.new_empty if k == 1 else torch.Tensor.new_zeros
+            V, beta = new(v, B, *v.shape[1:]), new(b, B, *b.shape[1:])
+        if k == 1:   # every sample has one expert: copy its rows in (the backward only gathers them back)
+            V, beta = V.index_copy_(0, rows, v), beta.index_copy_(0, rows, b)
+        else: V, beta = V.index_add(0, rows, v), beta.index_add(0, rows, b)
     if V is None:                                          # an empty batch: no expert ran
         f = feats[0]
         V, beta = (
