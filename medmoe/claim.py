@@ -6,11 +6,11 @@
 __all__ = ['CLAIM_ARMS', 'CLAIM_SCALES', 'SCALE_OF', 'READOUT_START', 'DIRECTIONS', 'CONTRASTS', 'ARM_ORDER', 'claim_scale',
            'claim_config', 'counterfactual_pairs', 'pair_choices', 'encode_choices', 'decode_choices',
            'counterfactual_readout', 'readout_trials', 'readout_table', 't_interval', 'mcnemar', 'holm',
-           'contrast_table', 'arm_table', 'run_claim', 'load_claim', 'write_summary', 'plot_claim', 'runs_overview',
+           'contrast_table', 'arm_table', 'load_claim', 'write_summary', 'run_claim', 'plot_claim', 'runs_overview',
            'arm_pivot']
 
 # %% ../nbs/13a_claim.ipynb #7f0d87fb
-import dataclasses, json, os, socket, time
+import dataclasses, json, os, shutil, socket, time
 from datetime import date
 from pathlib import Path
 from typing import Sequence
@@ -22,7 +22,7 @@ from .core import MODALITIES, MedMoEConfig, ConfigError, Record, atomic_write, g
 from .core import migrate_synth, SYNTH_MOVED
 from .synth import TWIN_ATTRS, FINDINGS, _alternatives, distractor, synth_sample
 from .retrieval import l2_normalize
-from .experiments import t_half
+from .experiments import t_half, _training_job
 
 # %% ../nbs/13a_claim.ipynb #61e0e146
 CLAIM_ARMS = {  # one thing changes at a time
@@ -49,6 +49,7 @@ CLAIM_SCALES = {
         'train.lr': 5e-4}),
 }
 
+# %% ../nbs/13a_claim.ipynb #e2b7a9c4
 def claim_scale(scale: str | dict) -> dict:
     "A scale's settings: a key of CLAIM_SCALES, or a dict with base, n_per_modality and common (e.g. for a quick test)."
     if isinstance(scale, dict):
@@ -126,6 +127,7 @@ def decode_choices(s: str) -> np.ndarray:
     inv = {v: k for k, v in _CHOICE.items()}
     return np.array([inv[ch] for ch in s], dtype=float).reshape(-1, 2)
 
+# %% ../nbs/13a_claim.ipynb #f6a3d8b1
 def _model_texts(recs: list, cfg: MedMoEConfig, tokenizer) -> list[tuple]:
     "The token ids the model reads for each record's report (sections, cleaning, truncation to text.max_length)."
     from medmoe.reports import clean_report, extract_sections
@@ -134,6 +136,7 @@ def _model_texts(recs: list, cfg: MedMoEConfig, tokenizer) -> list[tuple]:
     texts = col.fit([clean_report(extract_sections(r.report or '', tuple(cfg.data.sections))) for r in recs])
     return [tuple(ids) for ids in tokenizer(texts, truncation=True, max_length=col.limit)['input_ids']]
 
+# %% ../nbs/13a_claim.ipynb #a1e9c5d7
 def counterfactual_readout(model,  # a trained `MedMoE` (its image router routes: no report is needed at test time)
                            pairs: list,  # `counterfactual_pairs` output
                            cfg: MedMoEConfig,  # the run's config (text and image processing)
@@ -239,6 +242,7 @@ CONTRASTS = [  # (name, arm A, arm B, scale, attribute, direction): written down
     ('fine i→t, MoE', 'multi_k6', 'multi_k1', 'fine', 'all', 'image_to_text'),
 ]
 
+# %% ../nbs/13a_claim.ipynb #b8f2d6e3
 def _select(trials, scale, attribute, direction):
     t = trials[trials.direction == direction]
     if scale != 'all': t = t[t.scale == scale]
@@ -275,6 +279,7 @@ def contrast_table(res: dict,  # `load_claim` output
     if len(df): df['p_holm'] = holm(df.p_mcnemar)
     return df
 
+# %% ../nbs/13a_claim.ipynb #d9c2e7a5
 def arm_table(summary: pd.DataFrame,  # summary.csv (`write_summary`)
               attribute: str = 'all',  # which attribute rows
               alpha: float = 0.05,  # 1 - confidence level
@@ -315,41 +320,56 @@ def _take(lock: Path) -> bool:
     with os.fdopen(fd, 'w') as f: f.write(f'{os.getpid()} {socket.gethostname()} {time.time():.0f}')
     return True
 
-def _run_one(arm, seed, cfg, scale, out, pairs, verbose):
-    "Train one arm (resuming its checkpoint if any), score the readout, write its JSON."
-    from medmoe.train import train
+# %% ../nbs/13a_claim.ipynb #5e7a1c02
+def _train_arm(train_func,  # the training job (`medmoe.train.train` or one with its signature)
+               cfg: MedMoEConfig,  # the arm's config
+               run_dir: Path,  # its training folder (a checkpoint there is resumed)
+              ) -> tuple:
+    "Train one arm (resuming its checkpoint if any) and load its model back: (model, the job's result)."
     from medmoe.model import MedMoE
+    res = train_func(cfg, 'synth', run_dir, resume=(run_dir / 'checkpoints' / 'last.pt').is_file(), progress=False,
+                     verbose=False)
+    return MedMoE.from_pretrained(run_dir / 'model').to(get_device(cfg.train.device)), res
+
+def _untrained_model(cfg: MedMoEConfig) -> tuple:
+    "The untrained control, `cfg`'s model seeded, its tokenizer from the training reports: (model, tok)."
+    from medmoe.core import set_seed
+    from medmoe.model import MedMoE
+    from medmoe.text import build_tokenizer
+    from medmoe.sources import load_records
+    set_seed(cfg.train.seed)
+    tok = build_tokenizer(cfg.text, [r.report for r in load_records('synth', cfg) if r.split == 'train'])
+    return MedMoE.from_config(cfg, tok), tok
+
+def _keep(path: Path, obj: dict, run_dir: Path | None = None):
+    "Write a run's result JSON (atomically), then remove its training folder: a kill in between loses nothing."
+    atomic_write(path, json.dumps(obj))
+    if run_dir is not None: shutil.rmtree(run_dir, ignore_errors=True)
+
+# %% ../nbs/13a_claim.ipynb #0b4d9e17
+def _run_one(arm, seed, cfg, scale, out, pairs, train_func):
+    "Train one arm (resuming its checkpoint if any), score the readout, write its JSON."
     run_dir = out / 'runs' / f'{arm}-s{seed}'
-    res = train(cfg, 'synth', run_dir, resume=(run_dir / 'checkpoints' / 'last.pt').is_file(), progress=False,
-                verbose=False)
-    model = MedMoE.from_pretrained(run_dir / 'model').to(get_device(cfg.train.device))
+    model, res = _train_arm(train_func, cfg, run_dir)
     t0 = time.time()
     r = counterfactual_readout(model, pairs, cfg)
     obj = dict(arm=arm, seed=int(seed), scale=scale if isinstance(scale, str) else 'custom',
                date=date.today().isoformat(), config=cfg.to_dict(), device=res['device'],
                seconds=dict(res['seconds'], readout=time.time() - t0), history=res['history'], heldout=res['test'],
                versions=res['versions'], readout=r)
-    atomic_write(out / f'{arm}-s{seed}.json', json.dumps(obj))
-    import shutil
-    shutil.rmtree(run_dir, ignore_errors=True)
+    _keep(out / f'{arm}-s{seed}.json', obj, run_dir)
     return obj
 
 def _untrained(seed, cfg, scale, out, pairs):
     "The untrained control: multi_k1 at initialisation (tokenizer from the training reports), scored the same way."
-    from medmoe.core import set_seed
-    from medmoe.model import MedMoE
-    from medmoe.text import build_tokenizer
     from medmoe.core import versions
-    from medmoe.sources import load_records
-    set_seed(cfg.train.seed)
-    tok = build_tokenizer(cfg.text, [r.report for r in load_records('synth', cfg) if r.split == 'train'])
-    model = MedMoE.from_config(cfg, tok)
+    model, tok = _untrained_model(cfg)
     t0 = time.time()
     r = counterfactual_readout(model, pairs, cfg, tok)
     obj = dict(arm='untrained', seed=int(seed), scale=scale if isinstance(scale, str) else 'custom',
                date=date.today().isoformat(), config=cfg.to_dict(), device='cpu',
                seconds=dict(readout=time.time() - t0), history=[], heldout=None, versions=versions(), readout=r)
-    atomic_write(out / f'untrained-s{seed}.json', json.dumps(obj))
+    _keep(out / f'untrained-s{seed}.json', obj)
     return obj
 
 def _line(obj) -> str:
@@ -361,43 +381,16 @@ def _line(obj) -> str:
         ' '.join(f"{s} {pooled[(d, s)]:.1f}" for s in ('coarse', 'mid', 'fine', 'all')) for d in DIRECTIONS))
 
 # %% ../nbs/13a_claim.ipynb #1243905f
-def run_claim(out: str | Path = 'experiments/claim-cpu',  # result folder: one JSON per (arm, seed)
-              seeds: Sequence[int] = (0, 1, 2),  # training seeds
-              arms: dict = CLAIM_ARMS,  # {arm: overrides}
-              scale: str | dict = 'cpu',  # a key of CLAIM_SCALES (or a dict like them)
-              untrained: bool = True,  # also score the untrained control (per seed)
-              time_budget_s: float | None = None,  # start no new run after this many seconds
-              verbose: bool = True,  # a progress line per run
-             ) -> pd.DataFrame:
-    "Train and score every (arm, seed), skipping finished runs and runs another process holds; writes summary.csv."
-    t0, out = time.time(), Path(out)
+def _claim_plan(out: Path, seeds, arms: dict, scale, untrained: bool) -> list[tuple]:
+    "Every (arm, seed, config) to run, the untrained controls first; all checked before anything trains."
     plan = [(a, s, claim_config(a, s, scale,
                                 arms)) for s in seeds for a in arms]   # every config valid before any training
     for a, s, cfg in plan:
         p = out / f'{a}-s{s}.json'
         if p.exists() and (diff := _differs(json.loads(p.read_text())['config'], cfg.to_dict(), a, scale, arms)):
             raise ConfigError(f"{p} was written with another setting of {diff}; delete it or use another `out`")
-    out.mkdir(parents=True, exist_ok=True)
-    n_per = claim_scale(scale)['n_per_modality']
-    pairs = {}
-    todo = ([('untrained', s,
-              claim_config(next(iter(arms)), s, scale, arms)) for s in seeds] if untrained else []) + plan
-    for arm, seed, cfg in todo:
-        path, lock = out / f'{arm}-s{seed}.json', out / f'.{arm}-s{seed}.lock'
-        if path.exists() or not _take(lock): continue
-        try:
-            if path.exists(): continue
-            if time_budget_s is not None and time.time() - t0 > time_budget_s:
-                if verbose:
-                    print(f"time budget of {time_budget_s:.0f} s spent: {arm} seed {seed} and later runs not started")
-                break
-            if seed not in pairs:
-                pairs[seed] = counterfactual_pairs(seed, n_per, cfg.synth.image_size, cfg.synth.difficulty)
-            obj = (_untrained(seed, cfg, scale, out, pairs[seed]) if arm == 'untrained'
-                   else _run_one(arm, seed, cfg, scale, out, pairs[seed], verbose))
-            if verbose: print(_line(obj), flush=True)
-        finally: lock.unlink(missing_ok=True)
-    return write_summary(out)
+    controls = [('untrained', s, claim_config(next(iter(arms)), s, scale, arms)) for s in seeds] if untrained else []
+    return controls + plan
 
 def load_claim(out: str | Path) -> dict:
     "{(arm, seed): result} of every run JSON in `out`."
@@ -419,6 +412,42 @@ def write_summary(out: str | Path) -> pd.DataFrame:
     df = df[['arm', 'seed', 'modality', 'scale', 'attribute', 'direction', 'accuracy', 'n']]
     atomic_write(Path(out) / 'summary.csv', lambda tmp: df.round(3).to_csv(tmp, index=False))
     return df
+
+# %% ../nbs/13a_claim.ipynb #7d2c4f85
+def run_claim(out: str | Path = 'experiments/claim-cpu',  # result folder: one JSON per (arm, seed)
+              seeds: Sequence[int] = (0, 1, 2),  # training seeds
+              arms: dict = CLAIM_ARMS,  # {arm: overrides}
+              scale: str | dict = 'cpu',  # a key of CLAIM_SCALES (or a dict like them)
+              untrained: bool = True,  # also score the untrained control (per seed)
+              time_budget_s: float | None = None,  # start no new run after this many seconds
+              verbose: bool = True,  # a progress line per run
+              # the training job, `medmoe.train.train` or one with its signature
+              # (cfg, data, out, *, resume, progress, verbose, **kw) -> its result dict
+              train_func=None,
+             ) -> pd.DataFrame:
+    "Train and score every (arm, seed), skipping finished runs and runs another process holds; writes summary.csv."
+    train_func = _training_job(train_func, 'run_claim')
+    t0, out = time.time(), Path(out)
+    todo = _claim_plan(out, seeds, arms, scale, untrained)
+    out.mkdir(parents=True, exist_ok=True)
+    n_per = claim_scale(scale)['n_per_modality']
+    pairs = {}
+    for arm, seed, cfg in todo:
+        path, lock = out / f'{arm}-s{seed}.json', out / f'.{arm}-s{seed}.lock'
+        if path.exists() or not _take(lock): continue
+        try:
+            if path.exists(): continue
+            if time_budget_s is not None and time.time() - t0 > time_budget_s:
+                if verbose:
+                    print(f"time budget of {time_budget_s:.0f} s spent: {arm} seed {seed} and later runs not started")
+                break
+            if seed not in pairs:
+                pairs[seed] = counterfactual_pairs(seed, n_per, cfg.synth.image_size, cfg.synth.difficulty)
+            obj = (_untrained(seed, cfg, scale, out, pairs[seed]) if arm == 'untrained'
+                   else _run_one(arm, seed, cfg, scale, out, pairs[seed], train_func))
+            if verbose: print(_line(obj), flush=True)
+        finally: lock.unlink(missing_ok=True)
+    return write_summary(out)
 
 # %% ../nbs/13a_claim.ipynb #ad319213
 ARM_ORDER = ('untrained', 'shuffled', 'single_k1', 'multi_k1', 'single_k6', 'multi_k6')

@@ -236,6 +236,7 @@ def cmd_eval(args) -> dict:
 def _cmd_claim(args) -> dict:
     "The counterfactual claim test (`medmoe.claim`): arms × seeds, then summary.csv, the contrasts and a plot."
     from medmoe import claim as cl
+    from medmoe.train import train   # the CLI hands the studies their training job
     if args.scale not in cl.CLAIM_SCALES:
         raise ValueError(f"the claim runs at --scale {' or '.join(cl.CLAIM_SCALES)}, not {args.scale!r}")
     arms = dict(cl.CLAIM_ARMS)
@@ -252,7 +253,7 @@ def _cmd_claim(args) -> dict:
         rows = [dict(variant=a, seed=sd, done=(out / f'{a}-s{sd}.json').is_file()) for a, sd, _ in plan]
         print(json.dumps(rows))
         return dict(plan=rows)
-    summary = cl.run_claim(out, args.seeds, arms, scale, time_budget_s=args.time_budget)
+    summary = cl.run_claim(out, args.seeds, arms, scale, time_budget_s=args.time_budget, train_func=train)
     if summary.empty: return dict(out=str(out), runs=0)
     cl.plot_claim(summary, path=out / 'claim.png')
     print(cl.arm_table(summary).round(1).to_string(index=False))
@@ -261,26 +262,28 @@ def _cmd_claim(args) -> dict:
         print(ct[['contrast', 'diff', 'ci_low', 'ci_high', 'per_seed', 'p_holm']].round(4).to_string(index=False))
     return dict(out=str(out), runs=int(summary[['arm', 'seed']].drop_duplicates().shape[0]))
 
+# %% ../nbs/11_cli.ipynb #9d4b7e21
 def cmd_experiment(args) -> dict:
     "Train and score the MedSynth claim or the ablations: a JSON per (arm or variant, seed), a summary table and plot."
     if args.which == 'claim': return _cmd_claim(args)
     from medmoe import experiments as ex
+    from medmoe.train import train
     flat = ex.resolve_variants(ex.ABLATIONS)
     if args.variants:
         unknown = [v for v in args.variants if v not in flat]
         if unknown: raise ValueError(f"unknown ablations variant(s) {unknown}; choose from {list(flat)}")
         flat = {n: o for n, o in flat.items() if n in args.variants}
     base, common = (ex.GPU_BASE, dict(ex.GPU_COMMON)) if args.scale == 'gpu' else ('tiny', {})
-    common.update(parse_overrides(args.set))
+    common.update(parse_overrides(args.set) | ({'train.epochs': args.epochs} if args.epochs else {}))
     out = Path(args.out)
-    plan = [(n, s, ex.experiment_config(o, base, s, args.epochs, common, n)) for n,
+    plan = [(n, s, ex.experiment_config(o, base, s, None, common, n)) for n,
             o in flat.items() for s in args.seeds]  # validate all first
     if args.dry_run:
         rows = [dict(variant=n, seed=s, done=(out / f'{n}-s{s}.json').is_file()) for n, s, _ in plan]
         print(json.dumps(rows))
         return dict(plan=rows)
-    df = ex.run_experiment(flat, args.seeds, base, epochs=args.epochs, out=out, common=common, n_boot=args.n_boot,
-                           time_budget_s=args.time_budget)
+    df = ex.run_experiment(flat, args.seeds, base, out=out, common=common, n_boot=args.n_boot,
+                           time_budget_s=args.time_budget, train_func=train)
     summary = ex.summarize(df)
     summary.to_csv(out / 'summary.csv')
     grouped = not args.variants

@@ -10,7 +10,7 @@ __all__ = ['CLAIM_VARIANTS', 'ABLATIONS', 'MODALITY_SCALE', 'SCALES', 'DIRECTION
            'plot_results']
 
 # %% ../nbs/13_experiments.ipynb #2117637e
-import json, math, os, re, shutil, time, zlib
+import json, math, os, re, shutil, time, warnings, zlib
 from datetime import date
 from pathlib import Path
 from typing import Sequence
@@ -47,6 +47,7 @@ ABLATIONS = {
                         'straight_through_off': {'moe.straight_through': False}},
 }
 
+# %% ../nbs/13_experiments.ipynb #4b8e1d73
 def _is_groups(d: dict) -> bool:
     groups = lambda v: isinstance(v, dict) and v and all(isinstance(x, dict) for x in v.values())
     return bool(d) and all(groups(v) for v in d.values())
@@ -76,6 +77,7 @@ def resolve_variants(variants,
     if not out: raise ValueError("no variants given")
     return out
 
+# %% ../nbs/13_experiments.ipynb #7c2a5e90
 def experiment_config(overrides: dict,  # the variant's dotted overrides
                    base: str = 'tiny',  # the preset they apply to
                    seed: int = 0,  # train.seed (with data='synth' it also picks the MedSynth set)
@@ -113,6 +115,7 @@ def chance_recall(n_gallery,  # [Q] candidates each query searches
         p_none *= np.where(n - i > 0, np.clip(n - g - i, 0, None) / np.maximum(n - i, 1), 0.)
     return 1 - p_none
 
+# %% ../nbs/13_experiments.ipynb #2d9f6c18
 def _names(modality: np.ndarray) -> np.ndarray:
     return np.array([MODALITIES[m] if m >= 0 else 'unknown' for m in modality.tolist()], dtype=object)
 
@@ -174,6 +177,7 @@ def bootstrap_recall(ranks,  # 1-based ranks of the queries
         out[k] = (v, float(lo), float(hi))
     return out
 
+# %% ../nbs/13_experiments.ipynb #8e3b1a47
 def per_modality_retrieval(img_emb,  # [N, D] image embeddings
                            txt_emb,  # [N, D] report embeddings
                            modality,  # [N] modality index per item (-1 = unknown)
@@ -233,6 +237,7 @@ def report_groups(reports: list[str]) -> list[int]:
     ids = {t: i for i, t in enumerate(dict.fromkeys(reports))}
     return [ids[t] for t in reports]
 
+# %% ../nbs/13_experiments.ipynb #5a7d2c64
 def _write_json(path: Path, obj: dict):
     tmp = path.with_name(f'.{path.name}.tmp')
     tmp.write_text(json.dumps(obj, indent=1))
@@ -268,76 +273,110 @@ def _stale(path: Path, d: dict, cfg_d: dict, data: str) -> str | None:
     return None if not diffs else (f"{path} was written with another config or data (differs in {diffs}); delete it or "
                                    "use another `out`")
 
+# %% ../nbs/13_experiments.ipynb #9c1e5a70
+def _training_job(train_func,  # the job a study was handed, or None
+                  caller: str,  # the study's name, for the message
+                 ):
+    "`train_func` if it is a callable; else a TypeError saying what to pass (the studies do not import the job)."
+    if callable(train_func): return train_func
+    got = '' if train_func is None else f"; got {type(train_func).__name__}"
+    raise TypeError(f"{caller} needs the training job: {caller}(..., train_func=medmoe.train.train) "
+                    f"(the study modules do not import the job){got}")
+
+def _epochs_into(common: dict | None, kw: dict) -> dict | None:
+    "The old `run_experiment(epochs=N)` (popped from `kw`) as `common={'train.epochs': N}`, with a warning."
+    if 'epochs' not in kw: return common
+    epochs = kw.pop('epochs')
+    warnings.warn("run_experiment(epochs=N) is now run_experiment(common={'train.epochs': N})", DeprecationWarning,
+                  stacklevel=3)
+    return common if epochs is None else {**(common or {}), 'train.epochs': int(epochs)}
+
+# %% ../nbs/13_experiments.ipynb #b3f0c2d1
+def _sweep_plan(variants: dict, seeds, base: str, common: dict | None, out: Path, data: str) -> list[tuple]:
+    "Every (variant, seed, config), each checked against its result file (if any) before anything trains."
+    plan = [(n, s, experiment_config(ov, base, s, None, common, n)) for n, ov in variants.items() for s in seeds]
+    for n, s, cfg in plan:
+        p = out / f'{n}-s{s}.json'
+        if p.exists() and (msg := _stale(p, _read_json(p), cfg.to_dict(), data)): raise ConfigError(msg)
+    return plan
+
+def _copy_twin(out: Path, path: Path, name: str, seed: int, cfg_d: dict, data: str, overrides: dict,
+               verbose: bool) -> bool:
+    "Answer a run from a finished one with the same config and data (e.g. `K6` is `medmoe`): True if one was found."
+    twin = next((q for q in sorted(out.glob('*.json')) if not _stale(q, _read_json(q), cfg_d, data)), None)
+    if twin is None: return False
+    _write_json(path, {**_read_json(twin), 'variant': name, 'overrides': overrides, 'reused_from': twin.name})
+    if verbose: print(f"{name} seed {seed}: same config as {twin.name}, result copied")
+    return True
+
+# %% ../nbs/13_experiments.ipynb #0e6d4a29
+def _score_run(run_dir: Path, cfg: MedMoEConfig, data: str, on_error: str | None, n_boot: int,
+               alpha: float) -> tuple[pd.DataFrame, dict]:
+    "A finished run's per-modality table, and the per-query ranks its JSON keeps (for later paired analyses)."
+    held, feats, reports = evaluate_run(run_dir, cfg, data, on_error)
+    ranks, groups = {}, report_groups(reports)
+    table = per_modality_retrieval(feats['img_emb'], feats['txt_emb'], feats['modality'], groups, n_boot=n_boot,
+                                   alpha=alpha, ranks=ranks)
+    return table, dict(modality=feats['modality'].tolist(), group=groups,
+                       gallery={g: {d: r[d].tolist() for d in DIRECTIONS} for g, r in ranks.items()})
+
+def _run_line(name: str, seed: int, res: dict, table: pd.DataFrame) -> str:
+    "The progress line of one finished run: fit time, within-modality and full-gallery image→text R@1."
+    fine = table.query("gallery == 'modality' and direction == 'image_to_text' and metric == 'R@1' and "
+                       "modality in ('fine', 'all')")
+    return (f"{name} seed {seed}: {res['seconds']['fit']:.0f} s on {res['device']}; within-modality image→text R@1 "
+            + ', '.join(f"{r.modality} {r.value:.1f}%" for r in fine.itertuples())
+            + f"; full-gallery R@1 {res['test']['retrieval']['image_to_text_R@1']:.1f}%")
+
 # %% ../nbs/13_experiments.ipynb #31f12c97
 def run_experiment(variants,  # {name: overrides}, {group: {name: overrides}}, or known names (see `resolve_variants`)
                    seeds: Sequence[int] = (0, 1, 2),  # training seeds (with data='synth', also the MedSynth set)
                    base: str = 'tiny',  # the preset the overrides apply to
-                   # 'synth' or a manifest / folder with manifest.csv (see `medmoe.sources.load_records`)
-                   data: str = 'synth',
-                   epochs: int | None = None,  # train.epochs; None = the preset's
+                   data: str = 'synth',  # 'synth' or a manifest / folder with manifest.csv (see `load_records`)
+                   *,
                    out: str | Path = 'experiments/claim',  # result folder: one JSON per run
-                   common: dict | None = None,  # overrides for every variant (e.g. {'synth.n': 600})
+                   common: dict | None = None,  # overrides for every variant (e.g. {'synth.n': 600, 'train.epochs': 4})
                    n_boot: int = 1000,  # bootstrap replicates of the per-modality intervals
                    alpha: float = 0.05,  # 1 - confidence level
                    keep_runs: bool = False,  # keep each run's training folder (checkpoints, model, figures)
                    time_budget_s: float | None = None,  # start no new run after this many seconds
                    verbose: bool = True,  # one line per run
-                   **train_kw,  # passed to the training job `train` (e.g. stop_after, on_error, early_stop, wandb)
+                   # the training job, `medmoe.train.train` or one with its signature
+                   # (cfg, data, out, *, resume, progress, verbose, **kw) -> its result dict
+                   train_func=None,
+                   **train_kw,  # passed to the job (e.g. stop_after, on_error, early_stop, wandb)
                   ) -> pd.DataFrame:
     "Train and evaluate every (variant, seed), one JSON each, skipping finished runs; returns `load_results` of them."
-    from medmoe.train import train
-    t0, out = time.time(), Path(out)
+    train_func = _training_job(train_func, 'run_experiment')
+    common = _epochs_into(common, train_kw)
+    t0, out, data = time.time(), Path(out), str(data)
     variants = resolve_variants(variants)
-    plan = [(n, s, experiment_config(ov, base, s, epochs, common, n)) for n,
-            ov in variants.items() for s in seeds]  # fail before training
-    for n, s, cfg in plan:
-        p = out / f'{n}-s{s}.json'
-        if p.exists() and (msg := _stale(p, _read_json(p), cfg.to_dict(), str(data))): raise ConfigError(msg)
+    plan = _sweep_plan(variants, seeds, base, common, out, data)  # fail before training
     out.mkdir(parents=True, exist_ok=True)
     train_kw = {'progress': False, 'verbose': False, **train_kw}
     stop_after = train_kw.get('stop_after')
     for name, seed, cfg in plan:
         path, cfg_d = out / f'{name}-s{seed}.json', cfg.to_dict()
-        if path.exists(): continue
-        twin = next((q for q in sorted(out.glob('*.json')) if not _stale(q, d := _read_json(q), cfg_d, str(data))),
-                    None)
-        if twin is not None:
-            _write_json(path, {**_read_json(twin), 'variant': name, 'overrides': variants[name],
-                               'reused_from': twin.name})
-            if verbose: print(f"{name} seed {seed}: same config as {twin.name}, result copied")
-            continue
+        if path.exists() or _copy_twin(out, path, name, seed, cfg_d, data, variants[name], verbose): continue
         if time_budget_s is not None and time.time() - t0 > time_budget_s:
             if verbose:
                 print(f"time budget of {time_budget_s:.0f} s spent: {name} seed {seed} and later runs not started")
             break
         run_dir = out / 'runs' / f'{name}-s{seed}'
-        resume = (run_dir / 'checkpoints' / 'last.pt').is_file()
-        res = train(cfg, str(data), run_dir, resume=resume, **train_kw)
+        res = train_func(cfg, data, run_dir, resume=(run_dir / 'checkpoints' / 'last.pt').is_file(), **train_kw)
         done = max([h['epoch'] for h in res['history']], default=res['resumed_from'])
         if stop_after is not None and stop_after <= done < cfg.train.epochs:
             if verbose:
                 print(f"{name} seed {seed}: stopped after epoch {done} of {cfg.train.epochs}; run again to resume")
             continue
-        held, feats, reports = evaluate_run(run_dir, cfg, str(data), train_kw.get('on_error'))
-        ranks = {}
-        table = per_modality_retrieval(feats['img_emb'], feats['txt_emb'], feats['modality'], report_groups(reports),
-                                       n_boot=n_boot, alpha=alpha, ranks=ranks)
+        table, ranks = _score_run(run_dir, cfg, data, train_kw.get('on_error'), n_boot, alpha)
         _write_json(path, dict(
-            variant=name, seed=int(seed), base=base, data=str(data), overrides=variants[name], common=common or {},
+            variant=name, seed=int(seed), base=base, data=data, overrides=variants[name], common=common or {},
             date=date.today().isoformat(), epochs_done=done, config=cfg_d, device=res['device'], seconds=res['seconds'],
             versions=res['versions'], history=res['history'], test=res['test'],
-            bootstrap=dict(n_boot=n_boot, alpha=alpha, seed=0),
-            per_modality=table.to_dict('records'),
-            ranks=dict(modality=feats['modality'].tolist(), group=report_groups(reports),
-                       gallery={g: {d: r[d].tolist() for d in DIRECTIONS} for g, r in ranks.items()})))
+            bootstrap=dict(n_boot=n_boot, alpha=alpha, seed=0), per_modality=table.to_dict('records'), ranks=ranks))
         if not keep_runs: shutil.rmtree(run_dir, ignore_errors=True)
-        if verbose:
-            fine = table.query("gallery == 'modality' and direction == 'image_to_text' and metric == 'R@1' and "
-                               "modality in ('fine', 'all')")
-            print(f"{name} seed {seed}: {res['seconds']['fit']:.0f} s on {res['device']}; within-modality image→text "
-                  "R@1 " +
-                  ', '.join(f"{r.modality} {r.value:.1f}%" for r in fine.itertuples()) +
-                  f"; full-gallery R@1 {res['test']['retrieval']['image_to_text_R@1']:.1f}%")
+        if verbose: print(_run_line(name, seed, res, table))
     have = [n for n in variants if any((out / f'{n}-s{s}.json').exists() for s in seeds)]
     return load_results(out, variants=have, seeds=seeds) if have else pd.DataFrame()
 
@@ -408,6 +447,7 @@ def summarize(df: pd.DataFrame,  # `load_results` / `run_experiment` output
     s['ci_method'] = np.where(one, 'bootstrap over queries (1 seed)', f't over seeds')
     return s.drop(columns=['boot_low', 'boot_high'])
 
+# %% ../nbs/13_experiments.ipynb #6f1c8b35
 def compare(df: pd.DataFrame,  # `load_results` output
             reference: str,  # the variant the others are compared with
             metric: str = 'R@1', gallery: str = 'modality', direction: str = 'image_to_text',  # which rows

@@ -14,26 +14,16 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 import torch
-from .core import MODALITIES, atomic_write, get_device, set_seed
+from .core import MODALITIES, versions
 from .claim import CLAIM_SCALES, claim_config, claim_scale, counterfactual_pairs, counterfactual_readout
-from .claim import readout_table, readout_trials, t_interval, _take
-from .experiments import report_groups
+from .claim import readout_table, readout_trials, t_interval, _take, _train_arm, _untrained_model, _keep
+from .experiments import report_groups, _training_job
 from .retrieval import retrieval_metrics
 
 # %% ../nbs/13b_straight_through.ipynb #a6cb7e27
-def routing_agreement(model,  # a `MedMoE` routed by the report (`moe.router` 'report' or 'both')
-                      recs: list,  # held-out `Record`s (any split: they are all encoded as test items)
-                      cfg,  # the run's config (image and text processing)
-                      tokenizer=None,  # None = model.tokenizer
-                      bs: int = 64,  # encoding batch size
-                     ) -> dict:
-    "Train- vs test-time routing on `recs`: the report router's expert vs the image router's; R@1 routed either way."
-    from medmoe.loaders import get_test_dl
+def _both_routings(model, dl) -> dict:
+    "Encode `dl` routed both ways: each item's report and image experts, modality, index, embeddings (on the CPU)."
     from medmoe.probe import to_device
-    if model.cfg.moe.router == 'image':
-        raise ValueError("routing_agreement: moe.router='image' has no report router to compare")
-    recs = [dataclasses.replace(r, split='test') for r in recs]
-    dl = get_test_dl(recs, cfg, tokenizer or model.tokenizer, bs=bs, num_workers=0)
     acc = {k: [] for k in ('report', 'image', 'modality', 'index', 'by_report', 'by_image', 'txt')}
     was = model.training
     model.eval()
@@ -49,7 +39,21 @@ def routing_agreement(model,  # a `MedMoE` routed by the report (`moe.router` 'r
                              ('by_image', v_img), ('txt', t_g)):
                     acc[k].append(v.float().cpu() if v.is_floating_point() else v.cpu())
     finally: model.train(was)
-    a = {k: torch.cat(v) for k, v in acc.items()}
+    return {k: torch.cat(v) for k, v in acc.items()}
+
+# %% ../nbs/13b_straight_through.ipynb #c4e81f26
+def routing_agreement(model,  # a `MedMoE` routed by the report (`moe.router` 'report' or 'both')
+                      recs: list,  # held-out `Record`s (any split: they are all encoded as test items)
+                      cfg,  # the run's config (image and text processing)
+                      tokenizer=None,  # None = model.tokenizer
+                      bs: int = 64,  # encoding batch size
+                     ) -> dict:
+    "Train- vs test-time routing on `recs`: the report router's expert vs the image router's; R@1 routed either way."
+    from medmoe.loaders import get_test_dl
+    if model.cfg.moe.router == 'image':
+        raise ValueError("routing_agreement: moe.router='image' has no report router to compare")
+    recs = [dataclasses.replace(r, split='test') for r in recs]
+    a = _both_routings(model, get_test_dl(recs, cfg, tokenizer or model.tokenizer, bs=bs, num_workers=0))
     agree = (a['report'] == a['image']).float()
     mods = a['modality'].numpy()
     present = [m for m in sorted(set(mods.tolist())) if m >= 0]   # -1: modality unknown
@@ -83,6 +87,7 @@ def _score(model, arm, seed, cfg, pairs, tok=None) -> dict:
     return dict(arm=arm, seed=int(seed), date=date.today().isoformat(), config=cfg.to_dict(), agreement=agreement,
                 readout=counterfactual_readout(model, pairs, cfg, tok), score_seconds=time.time() - t0)
 
+# %% ../nbs/13b_straight_through.ipynb #3a9e6b50
 def run_gate_ablation(out: str | Path = 'experiments/straight-through-cpu',  # result folder: one JSON per (arm, seed)
                       seeds: Sequence[int] = (0, 1, 2),  # training seeds
                       arms: dict = ST_ARMS,  # {arm: overrides}
@@ -90,14 +95,12 @@ def run_gate_ablation(out: str | Path = 'experiments/straight-through-cpu',  # r
                       base_arm: dict | None = None,  # overrides every arm shares (None: the claim's multi_k6, MedMoE)
                       untrained: bool = True,  # also score the untrained model (per seed): the chance control
                       verbose: bool = True,  # a line per run
+                      # the training job, `medmoe.train.train` or one with its signature
+                      # (cfg, data, out, *, resume, progress, verbose, **kw) -> its result dict
+                      train_func=None,
                      ) -> list[dict]:
     "Train and score every (arm, seed), skipping finished runs and runs another process holds (lock files)."
-    from medmoe.train import train
-    from medmoe.sources import load_records
-    from medmoe.core import versions
-    from medmoe.model import MedMoE
-    from medmoe.text import build_tokenizer
-    import shutil
+    train_func = _training_job(train_func, 'run_gate_ablation')
     out = Path(out)
     arms = {a: {**(base_arm or {}), **o} for a, o in arms.items()}
     todo = ([('untrained', s) for s in seeds] if untrained else []) + [(a, s) for s in seeds for a in arms]
@@ -110,19 +113,16 @@ def run_gate_ablation(out: str | Path = 'experiments/straight-through-cpu',  # r
         try:
             pairs = counterfactual_pairs(seed, n_per, cfg.synth.image_size, cfg.synth.difficulty)
             if arm == 'untrained':
-                set_seed(cfg.train.seed)
-                tok = build_tokenizer(cfg.text, [r.report for r in load_records('synth', cfg) if r.split == 'train'])
-                obj = dict(_score(MedMoE.from_config(cfg, tok), arm, seed, cfg, pairs, tok), heldout=None, history=[],
-                           seconds={}, versions=versions())
+                model, tok = _untrained_model(cfg)
+                obj = dict(_score(model, arm, seed, cfg, pairs, tok), heldout=None, history=[], seconds={},
+                           versions=versions())
+                _keep(path, obj)
             else:
                 run_dir = out / 'runs' / f'{arm}-s{seed}'
-                res = train(cfg, 'synth', run_dir, resume=(run_dir / 'checkpoints' / 'last.pt').is_file(),
-                            progress=False, verbose=False)
-                model = MedMoE.from_pretrained(run_dir / 'model').to(get_device(cfg.train.device))
+                model, res = _train_arm(train_func, cfg, run_dir)
                 obj = dict(_score(model, arm, seed, cfg, pairs), heldout=res['test'], history=res['history'],
                            seconds=res['seconds'], versions=res['versions'])
-                shutil.rmtree(run_dir, ignore_errors=True)
-            atomic_write(path, json.dumps(obj))
+                _keep(path, obj, run_dir)
             done.append(obj)
             if verbose: print(gate_line(obj), flush=True)
         finally: lock.unlink(missing_ok=True)
