@@ -154,6 +154,16 @@ class SwinPyramid(nn.Module):
         self.load_report = load_swin_weights(self, cfg.pretrained) if local else None  # a SwinLoadReport
         if cfg.grad_checkpointing: self.set_grad_checkpointing(True)
         if cfg.freeze: self.freeze()
+        self._follow_device()
+
+    def _follow_device(self):
+        "sdpa='auto': SDPA unless the weights are on a CPU (set when built and on every `.to()`, not in `forward`)."
+        if self.sdpa == 'auto': self.use_sdpa(next(self.body.parameters()).device.type != 'cpu')
+
+    def _apply(self, fn, *args, **kwargs):   # `.to()`, `.cuda()`, `.float()` ... all come through here
+        out = super()._apply(fn, *args, **kwargs)
+        self._follow_device()
+        return out
 
     @property
     def feature_shapes(self) -> list[tuple]:
@@ -165,7 +175,6 @@ class SwinPyramid(nn.Module):
         if x.dim() != 4 or x.shape[-2:] != (self.img_size, self.img_size):
             raise ValueError(f"SwinPyramid was built for {self.img_size}x{self.img_size} inputs, got {tuple(x.shape)}; "
                              f"build it with img_size={x.shape[-1]} (a size the windows allow) or resize the images")
-        if self.sdpa == 'auto': self.use_sdpa(x.device.type != 'cpu')
         feats = self.body(x) if self.levels == 'stage' else _hf_hidden(self.body, x)
         return [f.permute(0, 3, 1, 2) for f in feats] if self.nhwc else list(feats)
 
