@@ -330,6 +330,7 @@ def _dispatch_sparse(self: MoE, feats: list[Tensor], idx: Tensor, w: Tensor) -> 
         rows = torch.arange(B, device=idx.device).repeat_interleave(k)    # (sample, slot) pairs, sample-major
         feats = [f.index_select(0, rows) for f in feats]
     v, b = static_experts(self.experts, feats, idx.reshape(-1))          # defined below (static dispatch)
+    if k == 1 and not w.requires_grad and not self.straight_through: return v, b   # weights of exactly 1
     g = w.reshape(-1).to(v.dtype)[:, None, None, None]
     if k == 1: return v * g, b * g
     return (v * g).view(B, k, *v.shape[1:]).sum(1), (b * g).view(B, k, *b.shape[1:]).sum(1)
