@@ -312,6 +312,7 @@ def _task_probe(r: EvalRun) -> tuple[dict, dict]:
     tables = {'probe': p.summary, 'probe_runs': p.runs}
     return {'probe': {'summary': summary, 'runs': p.runs.to_dict(orient='records')}}, tables
 
+# %% ../nbs/10b_evaluate.ipynb #a93f2e0c
 def _task_routing(r: EvalRun) -> tuple[dict, dict]:
     figs = r.out / 'figures' if r.out is not None else None
     return {'routing': eval_routing(r.model, r.records, figs, r.opts.bs, r.on_error)}, {}
