@@ -74,6 +74,7 @@ def _check(ok: bool, path: str, msg: str):
 def _one_of(value, options, path):
     _check(value in options, path, f"must be one of {list(options)}, got {value!r}")
 
+# %% ../nbs/00_core.ipynb #9dcdfa26
 _NO = object()   # `_conform`'s "does not fit"
 
 def _conform(v, tp):
@@ -100,6 +101,7 @@ def _conform(v, tp):
         return _NO if any(o is _NO for o in out) else out
     raise TypeError(f"unsupported annotation {tp!r}")
 
+# %% ../nbs/00_core.ipynb #2366f7b0
 def _describe(tp) -> str:
     "An annotation in words, for error messages."
     origin, args = typing.get_origin(tp), typing.get_args(tp)
@@ -161,6 +163,7 @@ def atomic_write(path: str | Path,  # the file to (re)place
     _fsync_dir(path.parent)
     return path
 
+# %% ../nbs/00_core.ipynb #73a2b84a
 def _digest(x, h):
     if isinstance(x, torch.Tensor):
         t = x.detach().cpu().contiguous()
@@ -309,35 +312,37 @@ class MoEConfig:
     z_weight: float = 0.0  # router z-loss weight
     image_router_weight: float = 1.0  # weight of the KL that teaches the image router the report router
 
-    def validate(self, p='moe'):
-        _check_types(self, p)
-        _positive(self.num_experts, f'{p}.num_experts')
-        _one_of(self.router, ('report', 'image', 'both'), f'{p}.router')
-        _positive(self.router_hidden, f'{p}.router_hidden')
-        _positive(self.top_k, f'{p}.top_k')
-        _check(self.top_k <= self.num_experts, f'{p}.top_k',
-               f'cannot exceed moe.num_experts ({self.top_k} > {self.num_experts})')
-        _one_of(self.routing, ('sparse', 'dense', 'soft'), f'{p}.routing')
-        _positive(self.expert_depth, f'{p}.expert_depth')
-        _check(self.expert_kernel in (1, 3, 5), f'{p}.expert_kernel', f'must be 1, 3 or 5, got {self.expert_kernel!r}')
-        _positive(self.dim, f'{p}.dim')
-        _positive(self.grid, f'{p}.grid')
-        _one_of(self.resample, ('2d', '1d-flat'), f'{p}.resample')
-        if self.scale_hidden is not None: _positive(self.scale_hidden, f'{p}.scale_hidden')
-        _one_of(self.pool, ('mean', 'attention'), f'{p}.pool')
-        levels = len(self.scales) > 0 and all(isinstance(i, int) and 0 <= i < 4 for i in self.scales)
-        _check(levels and list(self.scales) == sorted(set(self.scales)),
-               f'{p}.scales', f'must be increasing pyramid levels in 0..3, got {self.scales!r}')
-        _one_of(self.expert_norm, ('auto', 'batch', 'group', 'none'), f'{p}.expert_norm')
-        if self.expert_of_modality is not None:
-            e = self.expert_of_modality
-            _check(len(e) == len(MODALITIES) and all(isinstance(k, int) and 0 <= k < self.num_experts for k in e),
-                   f'{p}.expert_of_modality',
-                   f'must give an expert in [0, {self.num_experts}) for each of {len(MODALITIES)} modalities, got '
-                   f'{e!r}')
-        _one_of(self.router_loss, ('ce', 'ce_probs', 'none'), f'{p}.router_loss')
-        for n in ('balance_weight', 'z_weight', 'image_router_weight'):
-            _positive(getattr(self, n), f'{p}.{n}', allow_zero=True)
+# %% ../nbs/00_core.ipynb #43be1795
+@patch
+def validate(self: MoEConfig, p='moe'):
+    _check_types(self, p)
+    _positive(self.num_experts, f'{p}.num_experts')
+    _one_of(self.router, ('report', 'image', 'both'), f'{p}.router')
+    _positive(self.router_hidden, f'{p}.router_hidden')
+    _positive(self.top_k, f'{p}.top_k')
+    _check(self.top_k <= self.num_experts, f'{p}.top_k',
+           f'cannot exceed moe.num_experts ({self.top_k} > {self.num_experts})')
+    _one_of(self.routing, ('sparse', 'dense', 'soft'), f'{p}.routing')
+    _positive(self.expert_depth, f'{p}.expert_depth')
+    _check(self.expert_kernel in (1, 3, 5), f'{p}.expert_kernel', f'must be 1, 3 or 5, got {self.expert_kernel!r}')
+    _positive(self.dim, f'{p}.dim')
+    _positive(self.grid, f'{p}.grid')
+    _one_of(self.resample, ('2d', '1d-flat'), f'{p}.resample')
+    if self.scale_hidden is not None: _positive(self.scale_hidden, f'{p}.scale_hidden')
+    _one_of(self.pool, ('mean', 'attention'), f'{p}.pool')
+    levels = len(self.scales) > 0 and all(isinstance(i, int) and 0 <= i < 4 for i in self.scales)
+    _check(levels and list(self.scales) == sorted(set(self.scales)),
+           f'{p}.scales', f'must be increasing pyramid levels in 0..3, got {self.scales!r}')
+    _one_of(self.expert_norm, ('auto', 'batch', 'group', 'none'), f'{p}.expert_norm')
+    if self.expert_of_modality is not None:
+        e = self.expert_of_modality
+        _check(len(e) == len(MODALITIES) and all(isinstance(k, int) and 0 <= k < self.num_experts for k in e),
+               f'{p}.expert_of_modality',
+               f'must give an expert in [0, {self.num_experts}) for each of {len(MODALITIES)} modalities, got '
+               f'{e!r}')
+    _one_of(self.router_loss, ('ce', 'ce_probs', 'none'), f'{p}.router_loss')
+    for n in ('balance_weight', 'z_weight', 'image_router_weight'):
+        _positive(getattr(self, n), f'{p}.{n}', allow_zero=True)
 
 # %% ../nbs/00_core.ipynb #2a9c5a5c
 @dataclass
@@ -397,6 +402,7 @@ class TrainConfig:
         _check(self.device == 'auto' or _is_device(self.device), f'{p}.device',
                f"must be 'auto' or a torch device ('cpu', 'cuda', 'cuda:1', 'mps' ...), got {self.device!r}")
 
+# %% ../nbs/00_core.ipynb #8dad3b20
 def _is_device(spec: str) -> bool:
     "Whether torch parses `spec` as a device (availability is checked later, by `get_device`)."
     try:
@@ -457,33 +463,49 @@ class MedMoEConfig:
         else: _positive(self.embed_dim, 'embed_dim')
         return self
 
-    def to_dict(self) -> dict:
-        "Plain nested dict (tuples become lists)."
-        return json.loads(json.dumps(asdict(self)))
+# %% ../nbs/00_core.ipynb #b089cf9a
+@patch
+def to_dict(self: MedMoEConfig) -> dict:
+    "Plain nested dict (tuples become lists)."
+    return json.loads(json.dumps(asdict(self)))
 
-    def _stamped(self) -> dict: return {VERSION_KEY: __version__, **self.to_dict()}  # what a config file holds
+@patch
+def _stamped(self: MedMoEConfig) -> dict:
+    "What a config file holds: the version stamp, then the tree."
+    return {VERSION_KEY: __version__, **self.to_dict()}
 
-    @classmethod
-    def from_dict(cls, d: dict) -> 'MedMoEConfig':
-        "Build from a nested dict; unknown keys are errors naming the key."
-        if not isinstance(d, dict): raise ConfigError(f"config must be a mapping, got {type(d).__name__}")
-        d = migrate_config(d)
-        top = {f.name for f in fields(cls)}
-        unknown = set(d) - top
-        if unknown: raise ConfigError(f"unknown config key(s) {sorted(unknown)}; expected some of {sorted(top)}")
-        kw = {}
-        for k, v in d.items():
-            if k in _SECTIONS:
-                sec = _SECTIONS[k]
-                if not isinstance(v, dict): raise ConfigError(f"{k}: must be a mapping, got {type(v).__name__}")
-                names = {f.name for f in fields(sec)}
-                bad = set(v) - names
-                if bad: raise ConfigError(f"unknown config key(s) {sorted(f'{k}.{b}' for b in bad)}")
-                kw[k] = sec(**{n: tuple(x) if isinstance(x, list) else x for n, x in v.items()})
-            else: kw[k] = v
-        return cls(**kw)
+@patch(cls_method=True)
+def from_dict(cls: MedMoEConfig, d: dict) -> 'MedMoEConfig':
+    "Build from a nested dict; unknown keys are errors naming the key."
+    if not isinstance(d, dict): raise ConfigError(f"config must be a mapping, got {type(d).__name__}")
+    d = migrate_config(d)
+    top = {f.name for f in fields(cls)}
+    unknown = set(d) - top
+    if unknown: raise ConfigError(f"unknown config key(s) {sorted(unknown)}; expected some of {sorted(top)}")
+    kw = {}
+    for k, v in d.items():
+        if k in _SECTIONS:
+            sec = _SECTIONS[k]
+            if not isinstance(v, dict): raise ConfigError(f"{k}: must be a mapping, got {type(v).__name__}")
+            names = {f.name for f in fields(sec)}
+            bad = set(v) - names
+            if bad: raise ConfigError(f"unknown config key(s) {sorted(f'{k}.{b}' for b in bad)}")
+            kw[k] = sec(**{n: tuple(x) if isinstance(x, list) else x for n, x in v.items()})
+        else: kw[k] = v
+    return cls(**kw)
 
 # %% ../nbs/00_core.ipynb #40970514
+def _path_like(src) -> bool:
+    "Whether `src` (not an existing file) was meant as a file name: one line of text that is not a mapping."
+    s = str(src).strip()
+    return isinstance(src, str) and bool(s) and '\n' not in s and not s.startswith(('{', '[')) and ': ' not in s
+
+def _is_file(src) -> bool:
+    if isinstance(src, Path): return True
+    s = str(src)
+    return '\n' not in s and len(s) < 4096 and not s.lstrip().startswith(('{', '[')) and os.path.isfile(s)
+
+# %% ../nbs/00_core.ipynb #2c6dde10
 @patch
 def to_json(self: MedMoEConfig, path: str | Path | None = None) -> str:
     "JSON text; also written to `path` if given."
@@ -501,6 +523,7 @@ def from_json(cls: MedMoEConfig, src: str | Path) -> MedMoEConfig:
         raise ConfigError(f"invalid JSON config {str(src)[:80]!r}: {e}") from None
     return cls.from_dict(d)
 
+# %% ../nbs/00_core.ipynb #d3c4f28a
 @patch
 def to_yaml(self: MedMoEConfig, path: str | Path | None = None) -> str:
     "YAML text; also written to `path` if given."
@@ -522,6 +545,7 @@ def from_yaml(cls: MedMoEConfig, src: str | Path) -> MedMoEConfig:
         raise FileNotFoundError(f"config file not found: {src}")   # YAML reads a name as a string
     return cls.from_dict(d)
 
+# %% ../nbs/00_core.ipynb #5d52dffb
 @patch
 def save(self: MedMoEConfig, path: str | Path):
     "Write as JSON or YAML by the file's extension."
@@ -534,31 +558,6 @@ def load(cls: MedMoEConfig, path: str | Path) -> MedMoEConfig:
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"config file not found: {path}")
     return cls.from_yaml(path) if path.suffix in ('.yaml', '.yml') else cls.from_json(path)
-
-@patch
-def replace(self: MedMoEConfig, **overrides) -> MedMoEConfig:
-    "A copy with dotted overrides, e.g. `cfg.replace(**{'moe.grid': 28, 'train.lr': 1e-3})`."
-    d = self.to_dict()
-    for key, value in overrides.items():
-        key = _moved_key(key.replace('__', '.'))
-        parts = key.split('.')
-        node = d
-        for p in parts[:-1]:
-            if p not in node or not isinstance(node[p], dict): raise ConfigError(f"unknown config key {key!r}")
-            node = node[p]
-        if parts[-1] not in node: raise ConfigError(f"unknown config key {key!r}")
-        node[parts[-1]] = value
-    return type(self).from_dict(d)
-
-def _path_like(src) -> bool:
-    "Whether `src` (not an existing file) was meant as a file name: one line of text that is not a mapping."
-    s = str(src).strip()
-    return isinstance(src, str) and bool(s) and '\n' not in s and not s.startswith(('{', '[')) and ': ' not in s
-
-def _is_file(src) -> bool:
-    if isinstance(src, Path): return True
-    s = str(src)
-    return '\n' not in s and len(s) < 4096 and not s.lstrip().startswith(('{', '[')) and os.path.isfile(s)
 
 # %% ../nbs/00_core.ipynb #c3bfcc27
 VERSION_KEY = 'medmoe_version'  # the config files' version stamp
@@ -586,6 +585,7 @@ def migrate_synth(d: dict) -> dict:
         d['synth'][n] = v
     return d
 
+# %% ../nbs/00_core.ipynb #ee1fcbd8
 def _version(v: str) -> tuple:
     return tuple(int(x) for x in re.findall(r'\d+', str(v))[:3])
 
@@ -610,6 +610,22 @@ def migrate_config(d: dict) -> dict:
                       f"added since take today's defaults: {sorted(missing)}")
     return d
 
+# %% ../nbs/00_core.ipynb #ddadece6
+@patch
+def replace(self: MedMoEConfig, **overrides) -> MedMoEConfig:
+    "A copy with dotted overrides, e.g. `cfg.replace(**{'moe.grid': 28, 'train.lr': 1e-3})`."
+    d = self.to_dict()
+    for key, value in overrides.items():
+        key = _moved_key(key.replace('__', '.'))
+        parts = key.split('.')
+        node = d
+        for p in parts[:-1]:
+            if p not in node or not isinstance(node[p], dict): raise ConfigError(f"unknown config key {key!r}")
+            node = node[p]
+        if parts[-1] not in node: raise ConfigError(f"unknown config key {key!r}")
+        node[parts[-1]] = value
+    return type(self).from_dict(d)
+
 # %% ../nbs/00_core.ipynb #1e06d8bc
 def _tiny() -> MedMoEConfig:
     return MedMoEConfig(
@@ -633,6 +649,7 @@ def _swin_t() -> MedMoEConfig:
         train=TrainConfig(epochs=10, batch_size=128, lr=1e-4, weight_decay=0.05, precision='bf16'),
         embed_dim=512, preset='swin-t')
 
+# %% ../nbs/00_core.ipynb #dc91f708
 def _paper_code() -> MedMoEConfig:
     """The official code's settings. `accum_steps=10` is its plain gradient accumulation: one optimizer step per 10
     batches of 256, while each InfoNCE still contrasts only the 256 pairs of its own batch (accumulation does not
@@ -681,6 +698,7 @@ def set_rng_state(state: dict):
     torch.set_rng_state(state['torch'])
     if state.get('cuda') and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
 
+# %% ../nbs/00_core.ipynb #95aa28b9
 def get_device(spec: str = 'auto') -> torch.device:
     "Resolve 'auto' (CUDA, then MPS, then CPU) or an explicit device string."
     if spec == 'auto':

@@ -10,6 +10,7 @@ import io, os, struct, warnings
 from pathlib import Path
 from typing import Any
 import numpy as np
+from fastcore.basics import patch
 import torch
 from PIL import Image, ImageOps
 import pydicom
@@ -70,6 +71,7 @@ def _pil_array(img: Image.Image, name: str) -> np.ndarray:
     if mode in ('1', 'L', 'RGB', 'F'): return np.asarray(img)
     return np.asarray(img.convert('L' if mode in ('LA', 'La') else 'RGB'))
 
+# %% ../nbs/01a_images.ipynb #ca146eac
 class ImageRangeWarning(UserWarning):
     "A 16-bit image uses a small part of its range (see `range16`)."
 
@@ -90,6 +92,7 @@ def _png_sbit(src: Path | io.BytesIO) -> int | None:
     finally:
         if f is not src: f.close()
 
+# %% ../nbs/01a_images.ipynb #44842779
 def _scale16(a: np.ndarray, name: str, bits: int | None, policy: str) -> np.ndarray:
     "A 16-bit raster in [0, 1] by `policy` ('auto', 'full', 'window'), `bits` = the significant bits the file stores."
     hi = int(a.max())
@@ -108,6 +111,7 @@ def _scale16(a: np.ndarray, name: str, bits: int | None, policy: str) -> np.ndar
                           f"divided by 65535 it loads nearly black; range16='auto' windows it", ImageRangeWarning)
     return a.astype(np.float32) * np.float32(1 / 65535)
 
+# %% ../nbs/01a_images.ipynb #c3540a6e
 def _load_pil(path: Path | io.BytesIO, name: str, min_side: int | None = None, range16: str = 'auto') -> np.ndarray:
     try:
         with Image.open(path) as img:
@@ -143,6 +147,7 @@ def _no_pixels(ds, path, name: str) -> ImageLoadError:
                            f"promises ({what})")
     return _fail(name, "not a DICOM image (no pixel data)")
 
+# %% ../nbs/01a_images.ipynb #75f35b06
 def _load_dicom(path: Path | io.BytesIO, name: str, frame: int) -> np.ndarray:
     try: ds = pydicom.dcmread(_dicom_bytes(path), force=True)
     except Exception as e: raise _fail(name, f"unreadable DICOM ({type(e).__name__}: {e})") from e
@@ -237,6 +242,7 @@ def _kind(head: bytes, ext: str, name: str) -> str:
         name, f"unsupported file type {ext or '(no extension)'!r}; expected DICOM, .npy or one of {list(_PIL_EXTS)}"
     )
 
+# %% ../nbs/01a_images.ipynb #e9ee240f
 def _decode(src, kind: str, name: str, frame: int, rgb: bool, min_side: int | None,
             range16: str = 'auto') -> np.ndarray:
     "Decode a file or a file-like object `src` of type `kind` into the canonical array."
@@ -257,6 +263,7 @@ def _load_file(path: Path, frame: int, rgb: bool = True, min_side: int | None = 
     except OSError as e: raise _fail(name, f"cannot read file ({e})") from e
     return _decode(path, _kind(head, path.suffix.lower(), name), name, frame, rgb, min_side, range16)
 
+# %% ../nbs/01a_images.ipynb #4b2f3235
 def _load(src, frame: int = 0, rgb: bool = True, min_side: int | None = None, range16: str = 'auto') -> np.ndarray:
     if isinstance(frame, bool) or not isinstance(frame, (int, np.integer)) or frame < 0:
         raise ValueError(f"frame must be an integer >= 0, got {frame!r}")
@@ -279,6 +286,7 @@ def _load(src, frame: int = 0, rgb: bool = True, min_side: int | None = None, ra
         raise _fail(f"<{type(src).__name__}>", f"unsupported image source of type {type(src).__name__}")
     return _canonical(a, _describe(a), rgb)
 
+# %% ../nbs/01a_images.ipynb #d00c1f20
 # a path (str/Path: PNG, JPEG, TIFF, BMP, WebP, DICOM, .npy), an `EncodedImage`, an array, a PIL image, or a zero-arg
 # callable returning one
 def load_image(src: Any,
@@ -297,6 +305,7 @@ class PadSquare(torch.nn.Module):
         dh, dw = max(h, w) - h, max(h, w) - w
         return v2.functional.pad(t, [dw // 2, dh // 2, dw - dw // 2, dh - dh // 2], fill=0) if dh or dw else t
 
+# %% ../nbs/01a_images.ipynb #06342ad5
 class ImageTransform:
     "Canonical image array (or any `load_image` source) -> normalised float tensor [3, S, S]."
     def __init__(self, cfg: DataConfig,  # `cfg.data`: image_size, mean, std, augment, hflip, resize, range16
@@ -331,9 +340,11 @@ class ImageTransform:
         if t.shape[0] == 1: t = t.expand(3, -1, -1)
         return self._normalize(t).as_subclass(torch.Tensor)
 
-    def __repr__(self):
-        kind = 'train' if self.train else 'eval'
-        head = (f"ImageTransform({kind}, size={self.size}, resize={self.resize}, augment={self.augment}, "
-                f"hflip={self.hflip})")
-        return head + ":\n  " + \
-               '\n  '.join(type(t).__name__ for t in self.pipeline.transforms)
+# %% ../nbs/01a_images.ipynb #8eec73d2
+@patch
+def __repr__(self: ImageTransform):
+    kind = 'train' if self.train else 'eval'
+    head = (f"ImageTransform({kind}, size={self.size}, resize={self.resize}, augment={self.augment}, "
+            f"hflip={self.hflip})")
+    return head + ":\n  " + \
+           '\n  '.join(type(t).__name__ for t in self.pipeline.transforms)

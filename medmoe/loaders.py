@@ -16,7 +16,7 @@ import torch
 import webdataset as wds
 from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
-from fastcore.basics import Inf
+from fastcore.basics import Inf, patch
 from .core import DataConfig, MedMoEConfig, Record, UNKNOWN_MODALITY, get_device
 from .images import ImageLoadError, ImageTransform
 from .reports import cap_report, check_report, clean_report, extract_sections, sample_sentences, tag_report
@@ -42,6 +42,7 @@ def _where(r: Record) -> str:
         )
     return f" ({', '.join(parts)})" if parts else ''
 
+# %% ../nbs/01d_loaders.ipynb #07d1ddfa
 class _ItemMaker:
     "Record -> item dict (shared by the map-style and the streaming dataset)."
     def __init__(self, cfg: DataConfig, train: bool, on_error: str | None):
@@ -122,60 +123,64 @@ class ReportCollator:
             f'ReportCollator({type(self.tok).__name__}, max_length={self.max_length}, pad_to_multiple={self.multiple})'
         )
 
-    def fit(self, texts: list[str]) -> list[str]:
-        "Cut each text before the first word that does not fit in the token budget."
-        budget = self.limit - self.n_special
-        enc = self.tok(texts, add_special_tokens=False, return_offsets_mapping=True)
-        out = []
-        for b, t in enumerate(texts):
-            w = enc.word_ids(b)
-            if len(w) <= budget:
-                out.append(t)
-                continue
-            cut = budget
-            while cut > 0 and w[cut] is not None and w[cut] == w[cut - 1]: cut -= 1
-            out.append(t[:enc['offset_mapping'][b][(cut or budget) - 1][1]])
-        return out
+# %% ../nbs/01d_loaders.ipynb #73f4b215
+@patch
+def fit(self: ReportCollator, texts: list[str]) -> list[str]:
+    "Cut each text before the first word that does not fit in the token budget."
+    budget = self.limit - self.n_special
+    enc = self.tok(texts, add_special_tokens=False, return_offsets_mapping=True)
+    out = []
+    for b, t in enumerate(texts):
+        w = enc.word_ids(b)
+        if len(w) <= budget:
+            out.append(t)
+            continue
+        cut = budget
+        while cut > 0 and w[cut] is not None and w[cut] == w[cut - 1]: cut -= 1
+        out.append(t[:enc['offset_mapping'][b][(cut or budget) - 1][1]])
+    return out
 
-    def _encoded(self, text: str) -> tuple[list, list]:
-        "(token ids, word ids) of one report, cut to the budget; kept per text, since every epoch re-reads the reports."
-        cache = self.__dict__.setdefault('_cache', {})
-        hit = cache.get(text)
-        if hit is None:
-            enc = self.tok(self.fit([text]), truncation=True, max_length=self.limit)
-            seen = {}
-            hit = (enc['input_ids'][0], [-1 if w is None else seen.setdefault(w, len(seen)) for w in enc.word_ids(0)])
-            if len(cache) >= 2**16: cache.clear()           # bounded: 65,536 reports
-            cache[text] = hit
-        return hit
+@patch
+def _encoded(self: ReportCollator, text: str) -> tuple[list, list]:
+    "(token ids, word ids) of one report, cut to the budget; kept per text, since every epoch re-reads the reports."
+    cache = self.__dict__.setdefault('_cache', {})
+    hit = cache.get(text)
+    if hit is None:
+        enc = self.tok(self.fit([text]), truncation=True, max_length=self.limit)
+        seen = {}
+        hit = (enc['input_ids'][0], [-1 if w is None else seen.setdefault(w, len(seen)) for w in enc.word_ids(0)])
+        if len(cache) >= 2**16: cache.clear()           # bounded: 65,536 reports
+        cache[text] = hit
+    return hit
 
-    def tokenize(self, texts: list[str]) -> dict:
-        "input_ids, attention_mask and word_ids (long [B, L]) of `texts` (each report tokenized once, then cached)."
-        if getattr(self.tok, 'padding_side', 'right') != 'right': return self.tokenize_batch(texts)
-        rows = [self._encoded(t) for t in texts]
-        L = max(len(ids) for ids, _ in rows)
-        if self.limit % self.multiple == 0: L = -(-L // self.multiple) * self.multiple
-        ids = torch.full((len(rows), L), self.tok.pad_token_id, dtype=torch.long)
-        mask, wids = torch.zeros_like(ids), torch.full_like(ids, -1)
-        for b, (i, w) in enumerate(rows):
-            ids[b, :len(i)], wids[b, :len(w)], mask[b, :len(i)] = torch.tensor(i), torch.tensor(w), 1
-        return dict(input_ids=ids, attention_mask=mask, word_ids=wids)
+# %% ../nbs/01d_loaders.ipynb #0739ac07
+@patch
+def tokenize(self: ReportCollator, texts: list[str]) -> dict:
+    "input_ids, attention_mask and word_ids (long [B, L]) of `texts` (each report tokenized once, then cached)."
+    if getattr(self.tok, 'padding_side', 'right') != 'right': return self.tokenize_batch(texts)
+    rows = [self._encoded(t) for t in texts]
+    L = max(len(ids) for ids, _ in rows)
+    if self.limit % self.multiple == 0: L = -(-L // self.multiple) * self.multiple
+    ids = torch.full((len(rows), L), self.tok.pad_token_id, dtype=torch.long)
+    mask, wids = torch.zeros_like(ids), torch.full_like(ids, -1)
+    for b, (i, w) in enumerate(rows):
+        ids[b, :len(i)], wids[b, :len(w)], mask[b, :len(i)] = torch.tensor(i), torch.tensor(w), 1
+    return dict(input_ids=ids, attention_mask=mask, word_ids=wids)
 
-    def tokenize_batch(self, texts: list[str]) -> dict:
-        "`tokenize` by one call of the tokenizer on the batch, uncached (the reference)."
-        pad = dict(pad_to_multiple_of=self.multiple) if self.limit % self.multiple == 0 else {}
-        enc = self.tok(
-            self.fit(texts), truncation=True, max_length=self.limit, padding='longest', return_tensors='pt', **pad
-        )
-        wids = torch.full_like(enc['input_ids'], -1)
-        for b in range(len(texts)):
-            seen = {}
-            wids[b] = torch.tensor([-1 if w is None else seen.setdefault(w, len(seen)) for w in enc.word_ids(b)])
-        return dict(input_ids=enc['input_ids'].long(), attention_mask=enc['attention_mask'].long(), word_ids=wids)
+@patch
+def tokenize_batch(self: ReportCollator, texts: list[str]) -> dict:
+    "`tokenize` by one call of the tokenizer on the batch, uncached (the reference)."
+    pad = dict(pad_to_multiple_of=self.multiple) if self.limit % self.multiple == 0 else {}
+    enc = self.tok(
+        self.fit(texts), truncation=True, max_length=self.limit, padding='longest', return_tensors='pt', **pad
+    )
+    wids = torch.full_like(enc['input_ids'], -1)
+    for b in range(len(texts)):
+        seen = {}
+        wids[b] = torch.tensor([-1 if w is None else seen.setdefault(w, len(seen)) for w in enc.word_ids(b)])
+    return dict(input_ids=enc['input_ids'].long(), attention_mask=enc['attention_mask'].long(), word_ids=wids)
 
 # %% ../nbs/01d_loaders.ipynb #60f23d74
-from fastcore.basics import patch
-
 @patch
 def empty(self: ReportCollator, skipped: list) -> dict:
     "The batch of zero items, for a batch whose items were all skipped."
@@ -242,6 +247,7 @@ class SkipCounter:
         return (f"SkipCounter({self.total} skipped over {n} epoch{'' if n == 1 else 's'}, {self.count()} in the latest "
                 "pass)")
 
+# %% ../nbs/01d_loaders.ipynb #9796c8fc
 class _Epochs:
     "Main-process hooks of a loader: number the passes, shuffle by (seed, epoch), open a new skip tally."
     def __init__(self, ds, seed: int, skips: SkipCounter, pairs: bool = False):
@@ -269,6 +275,7 @@ def _device(device):
 
 def _endless(): return Inf.nones  # stream slots: each worker reads its shards to the end
 
+# %% ../nbs/01d_loaders.ipynb #a6ef8c5c
 def _loader(ds, collator: ReportCollator, bs: int, shuffle: bool, drop_last: bool, num_workers: int, device, seed: int,
             pairs: bool = False) -> DataLoader:
     skips = SkipCounter()
@@ -317,6 +324,7 @@ def _by_split(records) -> dict:
     for r in records: out.setdefault(r.split, []).append(r)
     return out
 
+# %% ../nbs/01d_loaders.ipynb #7833a25f
 def get_dataloaders(records: list, # `Record`s; those without a split get one (cfg.data.valid_pct / test_pct)
                     cfg: MedMoEConfig, # the experiment config (data, text.max_length, train.batch_size / seed)
                     tokenizer, # a fast tokenizer (see `medmoe.text.build_tokenizer`)
@@ -353,6 +361,7 @@ def get_dataloaders(records: list, # `Record`s; those without a split get one (c
         device=dev,
     )
 
+# %% ../nbs/01d_loaders.ipynb #cfb3c974
 def get_test_dl(records: list, # `Record`s; those with split 'test' are used
                 cfg: MedMoEConfig, # the experiment config
                 tokenizer, # a fast tokenizer
@@ -408,6 +417,7 @@ class StreamDataset(torch.utils.data.IterableDataset):
                 None if self.seed is None else _item_seed(self.seed, self.epoch, (rank * 4096 + worker) * 2**32 + k),
             )
 
+# %% ../nbs/01d_loaders.ipynb #eb76da4c
 def get_stream_dataloaders(train, # a `WebDatasetRecords`, a `ShardSet` or shard urls (then streamed with `seed`)
                            valid, # the same for validation (not shuffled when given as urls)
                            cfg: MedMoEConfig, tokenizer, device=None, bs: int | None = None, num_workers: int | None = None,

@@ -12,7 +12,8 @@ from .core import MoEConfig, MODALITIES, ConfigError
 # %% auto #0
 __all__ = ['Router', 'expert_of_modality', 'router_targets', 'router_ce', 'load_balancing_loss', 'router_z_loss',
            'image_router_kl', 'ExpertBatchNorm', 'conv_block', 'resize_to', 'fuse_scales', 'Expert', 'resample_1d',
-           'fuse_flat', 'FlatExpert', 'gate', 'MoE', 'gathered_conv', 'gathered_batch_norm', 'static_experts']
+           'on_sequence', 'fuse_flat', 'FlatExpert', 'gate', 'MoE', 'gathered_conv', 'gathered_batch_norm',
+           'static_experts']
 
 # %% ../nbs/05_moe.ipynb #b6ff4993
 class Router(nn.Module):
@@ -188,6 +189,20 @@ def resample_1d(x: Tensor,  # [..., n] sequences (tokens on the last axis)
     taps = torch.stack([edge[..., :-2], edge[..., 1:-1], edge[..., 2:]], -1)   # [..., n, 3]
     return (taps @ _phase_weights(length // n, x.dtype, x.device)).flatten(-2)
 
+# %% ../nbs/05_moe.ipynb #716d13b7
+def on_sequence(m: nn.Module,  # a layer for NCHW maps: 1×1 `Conv2d`, ReLU, a `Sequential` of them, or any other
+                x: Tensor) -> Tensor:  # [B, C, n] sequences
+    "`m(x.unsqueeze(-1)).squeeze(-1)`, with 1×1 convolutions as matmuls and ReLUs applied directly."
+    if isinstance(m, nn.Sequential):
+        for layer in m: x = on_sequence(layer, x)
+        return x
+    if isinstance(m, nn.ReLU): return F.relu(x)
+    pointwise = (isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1) and m.stride == (1, 1) and m.groups == 1
+                 and m.padding in ((0, 0), 'valid') and m.padding_mode == 'zeros')
+    if not pointwise: return m(x.unsqueeze(-1)).squeeze(-1)
+    y = torch.matmul(m.weight.flatten(1), x)
+    return y if m.bias is None else y + m.bias[:, None]
+
 # %% ../nbs/05_moe.ipynb #be103598
 def fuse_flat(seqs: list[Tensor],  # S sequences [B, D, n_s], each level's tokens in HF's order
               first,  # the scale attention's first layer, a 1×1 conv: linear at each position
@@ -198,8 +213,8 @@ def fuse_flat(seqs: list[Tensor],  # S sequences [B, D, n_s], each level's token
     Fs, scores = [], []
     for s in seqs:
         Fs.append(up(s))
-        hidden = up(first(s.unsqueeze(-1)).squeeze(-1))   # a 1×1 conv commutes with the resampling: run it at n_s
-        scores.append(rest(hidden.unsqueeze(-1)).squeeze(-1))
+        hidden = up(on_sequence(first, s))   # a 1×1 conv commutes with the resampling: run it at n_s
+        scores.append(on_sequence(rest, hidden))
     beta = torch.cat(scores, 1).float().softmax(1).to(Fs[0].dtype)
     V = Fs[0] * beta[:, :1]
     # no [B, S, D, L] stack; mul-add, not addcmul (whose backward scales a full-size copy by its `value`)

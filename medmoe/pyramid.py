@@ -132,13 +132,16 @@ class SwinPyramid(nn.Module):
     def __init__(self,
                  cfg: VisionConfig,  # `cfg.vision`: timm model name, size overrides, pretrained, checkpointing, freeze
                  img_size: int = 224,  # side of the square input (usually `cfg.data.image_size`)
-                 sdpa: bool = True):  # build the window attention on SDPA; False = timm's explicit softmax(QKᵀ)V
+                 # window attention: True = SDPA, False = timm's explicit softmax(QKᵀ)V, 'auto' = SDPA but on CPU
+                 sdpa: bool | str = 'auto'):
         super().__init__()
         cfg.validate('vision')
+        if sdpa not in (True, False, 'auto'): raise ValueError(f"sdpa must be True, False or 'auto', got {sdpa!r}")
         self.cfg, self.model_name, self.img_size, self.sdpa = cfg, cfg.model_name, int(img_size), sdpa
-        self.body = _create_body(cfg, self.img_size, sdpa)
+        self.body = _create_body(cfg, self.img_size, sdpa is not False)
         _check_img_size(self.body, self.img_size, cfg.model_name)
-        if cfg.pretrained is True: self.body = _create_body(cfg, self.img_size, sdpa, pretrained=True)
+        if cfg.pretrained is True: self.body = _create_body(cfg, self.img_size, sdpa is not False, pretrained=True)
+        self.sdpa_on = sdpa is not False   # what the window attentions use now ('auto' sets it per device)
         info = self.body.feature_info
         self.channels, self.reductions = list(info.channels()), list(info.reduction())
         self.levels = cfg.levels
@@ -162,8 +165,17 @@ class SwinPyramid(nn.Module):
         if x.dim() != 4 or x.shape[-2:] != (self.img_size, self.img_size):
             raise ValueError(f"SwinPyramid was built for {self.img_size}x{self.img_size} inputs, got {tuple(x.shape)}; "
                              f"build it with img_size={x.shape[-1]} (a size the windows allow) or resize the images")
+        if self.sdpa == 'auto': self.use_sdpa(x.device.type != 'cpu')
         feats = self.body(x) if self.levels == 'stage' else _hf_hidden(self.body, x)
         return [f.permute(0, 3, 1, 2) for f in feats] if self.nhwc else list(feats)
+
+    def use_sdpa(self, on: bool = True):
+        "Switch every window attention between SDPA and timm's explicit softmax(QKᵀ)V (same weights, same numbers)."
+        if on != self.sdpa_on:
+            for m in self.body.modules():
+                if hasattr(m, 'fused_attn') and hasattr(m, 'relative_position_bias_table'): m.fused_attn = on
+            self.sdpa_on = on
+        return self
 
     def set_grad_checkpointing(self, enable: bool = True):
         "Recompute every Swin block in backward instead of storing its activations."

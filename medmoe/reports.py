@@ -354,6 +354,8 @@ _NEG_AFTER = re.compile(r'^\s*(?:(?:scan|study|exam(?:ination)?|imaging|images?)
                         r'unavailable|deferred|cancell?ed|declined|refused|contraindicated)\b', re.I)
 _GOVERNS_EVIDENCE = re.compile(r'^\s*(?:evidence|findings?|signs?|features?|appearances?|correlate|'
                                r'abnormalit(?:y|ies))\b', re.I)
+
+# %% ../nbs/01b_reports.ipynb #b8059b35
 _REC_BEFORE = re.compile(r'\b(?:recommend\w*|consider\w*|suggest\w*|advis\w*|propos\w*|referr?\w* for|schedul\w*|'
                          r'(?:further|additional) (?:evaluation|assessment|characteri[sz]ation|imaging|work-?up) '
                          r'(?:with|by|using|via)|'
@@ -369,6 +371,8 @@ _REC_AFTER = re.compile(r'^\W*(?:[\w-]+\W+){0,6}?'
                         r'obtained|performed|pursued|of value|beneficial|recommended)|'
                         r'(?:if|when|as) (?:clinically )?(?:indicated|warranted|appropriate|needed)|'
                         r'recommended|suggested|advised)\b', re.I)
+
+# %% ../nbs/01b_reports.ipynb #c46c6e2d
 _CMP_BEFORE = re.compile(rf'(?:\bcompar\w*(?:\s+(?:with|to))?|\bprior|\bprevious(?:ly)?|\bearlier|\boutside|\bold|'
                          rf'\bpreceding|\blast|'
                          rf'\bsince|\b(?:seen|noted|demonstrated|identified|described|shown|'

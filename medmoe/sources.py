@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 import pandas as pd
 import torch
+from fastcore.basics import patch
 import webdataset as wds
 from PIL import Image
 from webdataset.gopen import Pipe
@@ -59,6 +60,7 @@ def _reasons(skipped) -> str:
     top = Counter(re.sub(r"'[^']*'", '…', re.split(r'[:;(]', r)[0]).strip() for _, r in skipped).most_common(3)
     return '; '.join(f'{n}× {r}' for r, n in top)
 
+# %% ../nbs/01c_sources.ipynb #dc89aab0
 def _check_on_error(on_error):
     if on_error not in ('raise', 'skip'): raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
 
@@ -189,6 +191,7 @@ def _as_modality(v) -> int:
         raise _CellError(f'unknown modality {v!r}; expected one of {list(MODALITIES)} (or X-ray, US, histology, ...) '
                          'or an index') from None
 
+# %% ../nbs/01c_sources.ipynb #add1ee5c
 def _as_split(v) -> str | None:
     if _missing(v): return None
     s = _SPLITS.get(str(v).strip().lower())
@@ -209,6 +212,7 @@ def _as_id(v) -> str:
     if isinstance(v, (float, np.floating)) and float(v).is_integer(): v = int(v)
     return str(v).strip()
 
+# %% ../nbs/01c_sources.ipynb #b2089cfd
 def _resolve(v, root: Path) -> str:
     s = str(v).strip()
     if '://' in s: return s
@@ -250,6 +254,7 @@ def _bad_utf8(row: dict) -> tuple | None:
             return c, f"not valid UTF-8 (byte {byte:#04x} at character {m.start()}); save the manifest as UTF-8"
     return None
 
+# %% ../nbs/01c_sources.ipynb #c4114865
 def _manifest_rows(path: Path, given: dict, image_root, on_error: str, check_files: bool, sep: str | None) -> _Rows:
     "`read_manifest`'s work: the rows read and skipped, not yet logged."
     if not path.is_file(): raise FileNotFoundError(f'manifest not found: {path}')
@@ -323,6 +328,7 @@ def _group_fn(group_key) -> Callable | None:
     if isinstance(group_key, str): return lambda r: (r.meta or {}).get(group_key)
     raise TypeError(f"group_key must be 'auto', a meta field name, a function or None, got {group_key!r}")
 
+# %% ../nbs/01c_sources.ipynb #f295b890
 def split_records(records: list, # the records; those with a split keep it
                   valid_pct: float = 0.1, # share of the unassigned records for 'valid'
                   test_pct: float = 0.1, # share of the unassigned records for 'test'
@@ -416,6 +422,7 @@ def _brace(pattern: str, n: int) -> str:
     width = int(m.group(2) or 0) if m.group(1) else 0
     return pattern[:m.start()] + '{' + f'{0:0{width}d}..{n - 1:0{width}d}' + '}' + pattern[m.end():]
 
+# %% ../nbs/01c_sources.ipynb #05453ce6
 def write_shards(records: Iterable, # the records to pack
                  pattern: str | Path, # shard file pattern with a number field, e.g. 'out/shards-%06d.tar'
                  maxcount: int = 1000, # samples per shard
@@ -492,6 +499,7 @@ def _unpacker(head: bytes) -> Callable[[bytes], bytes]:
     else: return lambda b: b
     return lambda b: d.decompress(b) if b and not d.eof else b''
 
+# %% ../nbs/01c_sources.ipynb #0720ba3c
 class _CheckedTar:
     "A read stream walking the tar blocks passing through it, to tell where a tar is cut (`tarfile` sees no cut)."
     def __init__(self, raw, url: str):
@@ -508,53 +516,58 @@ class _CheckedTar:
         self._walk(self.unpack(data))
         return data
 
-    def _walk(self, data: bytes):
-        i = 0
-        while i < len(data) and not (self.ended or self.bad):
-            if self.pos + i < self.header_at:  # inside a member's data (and its padding): jump over it
-                i = min(len(data), self.header_at - self.pos)
-                continue
-            take = data[i:i + 512 - len(self.head)]
-            self.head, i = self.head + take, i + len(take)
-            if len(self.head) < 512: break
-            h, self.head = self.head, b''
-            if not any(h):
-                self.ended = True
-                break  # a zero block: the end of the archive
-            try:
-                size_field = h[124:136]
-                big = size_field[0] & 0x80  # base-256 sizes (members over 8 GiB)
-                size = int.from_bytes(size_field[1:], 'big') if big else int(size_field.strip(b'\0 ') or b'0', 8)
-                ok = int(h[148:156].strip(b'\0 ') or b'0', 8) in tarfile.calc_chksums(h)
-            except ValueError: ok = False
-            if not ok:
-                self.bad = f'invalid member header at byte {self.header_at} (after {self.last!r})'
-                break
-            if h[156:157] in (b'x', b'g', b'L', b'K'): label = f'the extended header after {self.last!r}'  # pax, GNU
-            else: label = self.last = h[:100].split(b'\0')[0].decode('utf-8', 'replace')
-            self.member = (self.header_at, label, size)
-            self.header_at += 512 + -(-size // 512) * 512
-        self.pos += len(data)
-
-    def problem(self) -> str | None:
-        "Why the archive is not whole (None once its end-of-archive block is seen); final when the stream is read out."
-        if self.bad: return self.bad
-        if self.ended or not self.eof: return None
-        if self.head: return f'cut inside the member header at byte {self.header_at}'
-        if self.member and self.pos < self.header_at:
-            at, label, size = self.member
-            if self.pos < at + 512 + size:
-                return f'cut inside the data of {label!r} ({self.pos - at - 512} of {size} bytes)'
-            return f'cut in the padding after {label!r}'
-        return f'cut at byte {self.pos}: no end-of-archive block after {self.last!r}'
-
-    def finish(self) -> str | None:
-        "Read the rest through the walk, close the source: why the shard was not read whole (a failed command first)."
+# %% ../nbs/01c_sources.ipynb #a9953ccc
+@patch
+def _walk(self: _CheckedTar, data: bytes):
+    i = 0
+    while i < len(data) and not (self.ended or self.bad):
+        if self.pos + i < self.header_at:  # inside a member's data (and its padding): jump over it
+            i = min(len(data), self.header_at - self.pos)
+            continue
+        take = data[i:i + 512 - len(self.head)]
+        self.head, i = self.head + take, i + len(take)
+        if len(self.head) < 512: break
+        h, self.head = self.head, b''
+        if not any(h):
+            self.ended = True
+            break  # a zero block: the end of the archive
         try:
-            while not (self.ended or self.bad or self.eof): self.read(1 << 16)
-            self.raw.close()  # webdataset's pipes check the command's exit status here
-        except Exception as e: return _pipe_failure(self.raw) or _read_error(e)
-        return _pipe_failure(self.raw) or self.problem()
+            size_field = h[124:136]
+            big = size_field[0] & 0x80  # base-256 sizes (members over 8 GiB)
+            size = int.from_bytes(size_field[1:], 'big') if big else int(size_field.strip(b'\0 ') or b'0', 8)
+            ok = int(h[148:156].strip(b'\0 ') or b'0', 8) in tarfile.calc_chksums(h)
+        except ValueError: ok = False
+        if not ok:
+            self.bad = f'invalid member header at byte {self.header_at} (after {self.last!r})'
+            break
+        if h[156:157] in (b'x', b'g', b'L', b'K'): label = f'the extended header after {self.last!r}'  # pax, GNU
+        else: label = self.last = h[:100].split(b'\0')[0].decode('utf-8', 'replace')
+        self.member = (self.header_at, label, size)
+        self.header_at += 512 + -(-size // 512) * 512
+    self.pos += len(data)
+
+# %% ../nbs/01c_sources.ipynb #2684cb50
+@patch
+def problem(self: _CheckedTar) -> str | None:
+    "Why the archive is not whole (None once its end-of-archive block is seen); final when the stream is read out."
+    if self.bad: return self.bad
+    if self.ended or not self.eof: return None
+    if self.head: return f'cut inside the member header at byte {self.header_at}'
+    if self.member and self.pos < self.header_at:
+        at, label, size = self.member
+        if self.pos < at + 512 + size:
+            return f'cut inside the data of {label!r} ({self.pos - at - 512} of {size} bytes)'
+        return f'cut in the padding after {label!r}'
+    return f'cut at byte {self.pos}: no end-of-archive block after {self.last!r}'
+
+@patch
+def finish(self: _CheckedTar) -> str | None:
+    "Read the rest through the walk, close the source: why the shard was not read whole (a failed command first)."
+    try:
+        while not (self.ended or self.bad or self.eof): self.read(1 << 16)
+        self.raw.close()  # webdataset's pipes check the command's exit status here
+    except Exception as e: return _pipe_failure(self.raw) or _read_error(e)
+    return _pipe_failure(self.raw) or self.problem()
 
 # %% ../nbs/01c_sources.ipynb #c54c5292
 _CURL_EXIT = {6: 'cannot resolve the host', 7: 'cannot connect to the server', 22: 'the server answered an HTTP error',
@@ -572,6 +585,7 @@ def _read_error(e: Exception) -> str:
     "A short reason for an error raised while reading a shard."
     return f"{type(e).__name__}: {str(e.args[0] if e.args else e).split(' @ ')[0]}"
 
+# %% ../nbs/01c_sources.ipynb #8501b5a8
 @dataclass(frozen=True)
 class _ShardEnd:
     n: int  # samples the shard gave
@@ -609,6 +623,7 @@ def _expand_urls(urls) -> list[str]:
     if missing: raise FileNotFoundError(f'{len(missing)} of {len(out)} shards not found, e.g. {missing[0]}')
     return out
 
+# %% ../nbs/01c_sources.ipynb #48a15efd
 def sample_record(sample: dict, # a webdataset sample: member bytes keyed by extension, plus `__key__` and `__url__`
                   fields: ShardFields | None = None, # which members hold what; None = `ShardFields()`
                  ) -> Record:
@@ -670,33 +685,12 @@ class WebDatasetRecords(torch.utils.data.IterableDataset):
         self.length, self.split_by_node, self.epoch, self.fields = length, split_by_node, 0, fields or ShardFields()
         if length is None and isinstance(urls, ShardSet): self.length = urls.n_samples
 
-    def set_epoch(self, epoch: int): self.epoch = epoch
-
-    def __len__(self):
-        if self.length is None: raise TypeError('stream length unknown: pass length= (e.g. count_samples(urls))')
-        return self.length
-
-    def __repr__(self): return (f'WebDatasetRecords({len(self.urls)} shards, length={self.length}, '
-                                f'shuffle={self.shuffle}, epoch={self.epoch})')
-
     def shards(self) -> list[str]:
         "The shards this node and worker read in the current epoch, in order."
         urls = list(self.urls)
         if self.shuffle: random.Random(self.seed * 1_000_003 + self.epoch).shuffle(urls)
         if self.split_by_node: urls = list(wds.split_by_node(urls))
         return list(wds.split_by_worker(urls))
-
-    def _samples(self) -> Iterator:
-        "Raw samples of this node's and worker's shards; a shard unreadable to its end gives one `Skipped` (or raises)."
-        for url in self.shards():
-            for s in _read_shard(url):
-                if not isinstance(s, _ShardEnd):
-                    yield s
-                    continue
-                if s.problem is None: continue
-                reason = f'unreadable shard after {s.n} sample{"" if s.n == 1 else "s"} ({s.problem})'
-                if self.on_error == 'raise': raise SourceError(f'{url}: {reason}')
-                yield Skipped(url, reason)
 
     def __iter__(self) -> Iterator:
         samples = self._samples()
@@ -712,6 +706,33 @@ class WebDatasetRecords(torch.utils.data.IterableDataset):
             except SourceError as e:
                 if self.on_error == 'raise': raise
                 yield Skipped(str(s.get('__key__', '?')), str(e))
+
+# %% ../nbs/01c_sources.ipynb #e2d01bfd
+@patch
+def set_epoch(self: WebDatasetRecords, epoch: int): self.epoch = epoch
+
+@patch
+def __len__(self: WebDatasetRecords):
+    if self.length is None: raise TypeError('stream length unknown: pass length= (e.g. count_samples(urls))')
+    return self.length
+
+@patch
+def __repr__(self: WebDatasetRecords):
+    return (f'WebDatasetRecords({len(self.urls)} shards, length={self.length}, '
+            f'shuffle={self.shuffle}, epoch={self.epoch})')
+
+@patch
+def _samples(self: WebDatasetRecords) -> Iterator:
+    "Raw samples of this node's and worker's shards; a shard unreadable to its end gives one `Skipped` (or raises)."
+    for url in self.shards():
+        for s in _read_shard(url):
+            if not isinstance(s, _ShardEnd):
+                yield s
+                continue
+            if s.problem is None: continue
+            reason = f'unreadable shard after {s.n} sample{"" if s.n == 1 else "s"} ({s.problem})'
+            if self.on_error == 'raise': raise SourceError(f'{url}: {reason}')
+            yield Skipped(url, reason)
 
 # %% ../nbs/01c_sources.ipynb #89f7d1f7
 def webdataset_records(urls, shuffle: int = 1000, seed: int = 0, on_error: str = 'raise', length: int | None = None,
@@ -823,6 +844,7 @@ _IU_HINT = ('IU X-ray: https://openi.nlm.nih.gov/faq#collection (NLMCXR_reports.
 
 def _natural(p: Path): return [int(t) if t.isdigit() else t for t in re.split(r'(\d+)', p.name)]
 
+# %% ../nbs/01c_sources.ipynb #9c20f08f
 def iu_xray(root: str | Path, # the folder holding ecgen-radiology/ and NLMCXR_png/
             reports_dir: str = 'ecgen-radiology', # the XML reports
             images_dir: str = 'NLMCXR_png', # the PNG images
@@ -960,6 +982,7 @@ def _roco_modality(cuis: Iterable[str]) -> int:
     hit = {ROCO_MODALITY_CUIS[c] for c in cs - _ROCO_WEAK_CUIS} or {ROCO_MODALITY_CUIS[c] for c in cs}
     return modality_index(hit.pop()) if len(hit) == 1 else UNKNOWN_MODALITY
 
+# %% ../nbs/01c_sources.ipynb #a9be1e75
 _ROCO1_SPLITS = {'train': 'train', 'valid': 'validation', 'test': 'test'}  # our split → ROCO's folder
 _ROCO1_SUBSETS = ('radiology', 'non-radiology')
 
@@ -968,6 +991,7 @@ def _roco_v1_data(root: Path) -> Path | None:
     has = lambda d: any((d/s/k/'captions.txt').is_file() for s in _ROCO1_SPLITS.values() for k in _ROCO1_SUBSETS)
     return next((d for d in (root/'data', root) if has(d)), None)
 
+# %% ../nbs/01c_sources.ipynb #2e657449
 def roco(root: str | Path, # the ROCOv2 folder (or a ROCO v1 checkout: read by `roco_v1`)
          splits: tuple = ('train', 'valid', 'test'), # splits to read (each needs {split}_captions.csv)
          concepts: bool = True, # take the modality from the concept files when present
@@ -1013,6 +1037,7 @@ def _tab_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
         for n, line in enumerate(f, 1):
             if line.strip(): yield n, line.rstrip('\r\n').split('\t')
 
+# %% ../nbs/01c_sources.ipynb #6f158397
 def roco_v1(root: str | Path, # the roco-dataset checkout (holding data/), or its data/ folder
             splits: tuple = ('train', 'valid', 'test'), # splits to read ('valid' is ROCO's validation/)
             subsets: tuple = ('radiology',), # 'radiology' and/or 'non-radiology'
@@ -1130,6 +1155,7 @@ def _in_text(m: int) -> tuple[str, str]:
     vowel_sound = name[0] in 'aeiou' or (name.split('-')[0].isupper() and name[0] in 'AEFHILMNORSX')  # an MRI, an X-ray
     return ('an' if vowel_sound else 'a'), name
 
+# %% ../nbs/01c_sources.ipynb #905c0c89
 def image_folder(root: str | Path, # root/<class>/... or root/<split>/<class>/...
                  prompt: str = '{article} {modality} image showing '
                                '{label}', # report text; {article} ('a'/'an'), {modality} and {label} are filled in
