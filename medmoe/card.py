@@ -102,6 +102,7 @@ def model_card(path: str | Path,  # a `save_pretrained` folder or a run folder
              '## Limitations', '']
     return '\n'.join(lines + [f'- {l}' for l in _limitations(cfg, synth)]) + '\n'
 
+# %% ../nbs/07b_card.ipynb #7a4d559e
 def write_model_card(path: str | Path,  # a `save_pretrained` folder or a run folder
                      metrics: dict | None = None,  # the run's results; None = the run's metrics.json if any
                     ) -> Path:

@@ -94,6 +94,7 @@ def compute_threads(num_workers: int,  # DataLoader worker processes
     if cpus is None: cpus = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
     return max(1, (cpus or 1) - num_workers)
 
+# %% ../nbs/11_cli.ipynb #e2794953
 def _train_header(cfg, args) -> str:
     "What `medmoe train` is about to do: config, data, device, threads, output folder."
     import torch
@@ -112,6 +113,7 @@ def _wrote(out) -> str:
     card = ' (model card: model/README.md)' if (out / 'model' / 'README.md').is_file() else ''
     return f"wrote {out}/: {', '.join(items)}{card}"
 
+# %% ../nbs/11_cli.ipynb #2e950c80
 def cmd_train(args) -> dict:
     "Train MedMoE and print its held-out retrieval and routing results."
     from medmoe.train import train
@@ -161,6 +163,7 @@ def _retrieval_text(r: dict) -> list[str]:
         if rr and 'precision_at_k' in rr: out.append(f"    re-ranked: {at(rr['precision_at_k'])}")
     return out
 
+# %% ../nbs/11_cli.ipynb #064e6596
 def _routing_text(g: dict) -> list[str]:
     import pandas as pd
     out = [f"routing of the {g['n']} test images (each row: where a modality's images go, % of them):"]
@@ -184,6 +187,7 @@ def _zeroshot_text(res: dict, label) -> list[str]:
             f"(a uniform guess): accuracy and balanced accuracy {100 / C:.1f}%, AUC 50% (values and 95% CIs in %)",
             _lines(z.round(1), '  '), '  per class (%):', _lines(per.round(1))]
 
+# %% ../nbs/11_cli.ipynb #fd14477a
 def format_eval(result: dict,  # `medmoe.evaluate.evaluate`'s result (what eval.json holds)
                 out: str | Path | None = None,  # the output folder: its files are listed
                ) -> str:
@@ -206,7 +210,6 @@ def format_eval(result: dict,  # `medmoe.evaluate.evaluate`'s result (what eval.
         items = [p.name + ('/' if p.is_dir() else '') for p in sorted(Path(out).iterdir())]
         lines.append(f"wrote {out}/: {', '.join(items)}")
     return '\n'.join(lines)
-
 
 # %% ../nbs/11_cli.ipynb #dffea162
 def cmd_eval(args) -> dict:
@@ -297,6 +300,7 @@ def _add_config_args(p):
     p.add_argument('--config', default=None, help='a .json/.yaml config file (instead of --preset)')
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override a field, e.g. moe.grid=28')
 
+# %% ../nbs/11_cli.ipynb #c91f5e49
 def _add_train_parser(sub):
     p = sub.add_parser('train', help='train MedMoE, then evaluate the held-out split')
     _add_config_args(p)
@@ -345,6 +349,7 @@ def _add_synth_parser(sub):
     p.add_argument('--image-size', type=int, default=64)
     p.set_defaults(func=cmd_synth)
 
+# %% ../nbs/11_cli.ipynb #4113a847
 def _add_eval_parser(sub):
     from medmoe.evaluate import TASKS, EvalOptions
     default = lambda name: ' '.join(map(str, getattr(EvalOptions(), name)))
@@ -410,6 +415,7 @@ def _add_bench_parser(sub):
     add_bench_args(p)
     p.set_defaults(func=cmd_bench)
 
+# %% ../nbs/11_cli.ipynb #2a689fd4
 def _add_experiment_parser(sub):
     p = sub.add_parser('experiment', help='the MedSynth multi-scale claim or the ablations, over seeds')
     p.add_argument('which', choices=['claim', 'ablations'])
@@ -437,6 +443,7 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
         if d is None or d is False or d == [] or d == argparse.SUPPRESS: return h
         return f"{h} (default: %(default)s)".lstrip()
 
+# %% ../nbs/11_cli.ipynb #1cc0a404
 def build_parser() -> argparse.ArgumentParser:
     "The `medmoe` argument parser with all subcommands."
     parser = argparse.ArgumentParser(prog='medmoe',
@@ -460,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
             if not a.help and a.option_strings and _Help('')._get_help_string(a): a.help = '(default: %(default)s)'
     return parser
 
+# %% ../nbs/11_cli.ipynb #60e77291
 def _one_line(e: BaseException) -> str:
     "An error as one line: an OSError as 'path: cause', fastai's 'Exception occured in `X`...' prefix dropped."
     msg = str(e)
@@ -468,6 +476,7 @@ def _one_line(e: BaseException) -> str:
     msg = re.sub(r"^Exception occured in `[^`]*` when calling event `[^`]*`:\s*", '', msg)
     return ' '.join(line.strip() for line in msg.splitlines() if line.strip())
 
+# %% ../nbs/11_cli.ipynb #477845d7
 def main(argv: list[str] | None = None):
     "Entry point of the `medmoe` console script."
     import warnings  # fastai's import-time torch.jit.script call warns on every run; it is not the user's concern

@@ -40,6 +40,7 @@ def _autocast(device: torch.device, autocast):
 def _cpu(x: torch.Tensor) -> torch.Tensor:
     return x.detach().float().cpu() if x.is_floating_point() else x.detach().cpu()
 
+# %% ../nbs/07d_encode.ipynb #42420413
 def extract_features(model: torch.nn.Module, # a model with `encode_image` (and `encode_text` for `text=True`)
                      dl, # DataLoader of contract batches (fastai: `(batch, modality)` tuples)
                      text: bool = True, # also encode the reports (`txt_emb`)
@@ -91,6 +92,7 @@ def extract_features(model: torch.nn.Module, # a model with `encode_image` (and 
     out['skipped'] = skipped
     return out
 
+# %% ../nbs/07d_encode.ipynb #c518d5eb
 def eval_loader(records: list, # `Record`s of any split
                 cfg, # the model's `MedMoEConfig` (data, text.max_length, train.batch_size)
                 tokenizer, # the model's tokenizer

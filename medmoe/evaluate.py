@@ -6,6 +6,7 @@
 from __future__ import annotations
 import json, os, time
 from dataclasses import dataclass
+from fastcore.basics import patch
 from pathlib import Path
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable
@@ -66,6 +67,7 @@ def split_of(records: list, split: str = 'test') -> list:
         raise ValueError(f"no records in split {split!r}; the data has {sorted({str(r.split) for r in records})}")
     return out
 
+# %% ../nbs/10b_evaluate.ipynb #35f33297
 def run_data(ckpt: str | Path) -> str | None:
     "The `data` a `medmoe train` run was trained on (from its metrics.json); None for a bare save_pretrained folder."
     d = checkpoint_dir(ckpt)
@@ -82,6 +84,7 @@ def default_label(records: list) -> str:
     raise ValueError(f"no default label: the records have neither 'class' nor 'finding'; name one of {sorted(shared)} "
                      "(label=...)")
 
+# %% ../nbs/10b_evaluate.ipynb #2e28a12e
 def with_class(records: list, label: str = 'class') -> list:
     "Copies of `records` whose `labels['class']` is `labels[label]` (as a string)."
     out = []
@@ -108,6 +111,7 @@ def _autocast_of(precision: str):
     if precision not in ('fp32', 'bf16'): raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
     return 'bf16' if precision == 'bf16' else None
 
+# %% ../nbs/10b_evaluate.ipynb #92bfcb5d
 def eval_retrieval(model: MedMoE, records: list, bs: int | None = None,
                    precision: str = 'fp32',  # 'bf16': encode under bf16 autocast (GPUs)
                    on_error: str | None = None,
@@ -264,13 +268,16 @@ class EvalOptions:
             raise ValueError("the paper task needs data= the root folder of the paper's datasets")
         return self
 
-    def settings(self, on_error: str) -> dict:
-        "The settings as `eval.json` records them."
-        return dict(n_boot=self.n_boot, fractions=list(self.fractions), seeds=list(self.seeds), bs=self.bs,
-                    on_error=on_error,
-                    precision=self.precision, rerank_top=self.rerank_top, rerank_weight=self.rerank_weight,
-                    precision_at_k=list(self.precision_at_k), prompts=self.prompts)
+# %% ../nbs/10b_evaluate.ipynb #5ddc1921
+@patch
+def settings(self: EvalOptions, on_error: str) -> dict:
+    "The settings as `eval.json` records them."
+    return dict(n_boot=self.n_boot, fractions=list(self.fractions), seeds=list(self.seeds), bs=self.bs,
+                on_error=on_error,
+                precision=self.precision, rerank_top=self.rerank_top, rerank_weight=self.rerank_weight,
+                precision_at_k=list(self.precision_at_k), prompts=self.prompts)
 
+# %% ../nbs/10b_evaluate.ipynb #f451ae07
 @dataclass
 class EvalRun:
     "What a task reads: the model, the records, the data spec, the output folder and the options."
@@ -305,6 +312,7 @@ def _task_probe(r: EvalRun) -> tuple[dict, dict]:
     tables = {'probe': p.summary, 'probe_runs': p.runs}
     return {'probe': {'summary': summary, 'runs': p.runs.to_dict(orient='records')}}, tables
 
+# %% ../nbs/10b_evaluate.ipynb #a93f2e0c
 def _task_routing(r: EvalRun) -> tuple[dict, dict]:
     figs = r.out / 'figures' if r.out is not None else None
     return {'routing': eval_routing(r.model, r.records, figs, r.opts.bs, r.on_error)}, {}
@@ -325,12 +333,25 @@ def _task_paper(r: EvalRun) -> tuple[dict, dict]:
 TASKS = {'retrieval': _task_retrieval, 'zeroshot': _task_zeroshot, 'probe': _task_probe, 'routing': _task_routing,
          'paper': _task_paper}
 
+# %% ../nbs/10b_evaluate.ipynb #c3368236
 def _jsonable(x):
     if isinstance(x, pd.DataFrame): return json.loads(x.to_json(orient='index'))
     if isinstance(x, dict): return {str(k): _jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)): return [_jsonable(v) for v in x]
     if isinstance(x, (np.generic, torch.Tensor)): return x.item() if x.ndim == 0 else x.tolist()
     return x
+
+# %% ../nbs/10b_evaluate.ipynb #527c6d42
+from .core import options_from
+
+def _options(options: EvalOptions | None, kw: dict) -> EvalOptions:
+    "`options`, or one made of `evaluate`'s keyword arguments (an unknown one is an error naming it)."
+    return options_from(EvalOptions, options, kw, 'evaluate')
+
+def _say(t: str, seconds: float, tables: dict, res: dict):
+    print(f"{t}: done in {seconds:.0f} s")
+    if t in ('zeroshot', 'probe'): print(tables[t].round(2).to_string())
+    if t == 'zeroshot': print('per class:\n' + res['zeroshot_per_class'].round(2).to_string())
 
 # %% ../nbs/10b_evaluate.ipynb #f9d522a8
 def evaluate(ckpt: str | Path,  # save_pretrained folder or `medmoe train` run folder
@@ -377,14 +398,3 @@ def evaluate(ckpt: str | Path,  # save_pretrained folder or `medmoe train` run f
         from medmoe.heldout import format_summary
         print(format_summary({'test': res['retrieval']}))
     return result
-
-from .core import options_from
-
-def _options(options: EvalOptions | None, kw: dict) -> EvalOptions:
-    "`options`, or one made of `evaluate`'s keyword arguments (an unknown one is an error naming it)."
-    return options_from(EvalOptions, options, kw, 'evaluate')
-
-def _say(t: str, seconds: float, tables: dict, res: dict):
-    print(f"{t}: done in {seconds:.0f} s")
-    if t in ('zeroshot', 'probe'): print(tables[t].round(2).to_string())
-    if t == 'zeroshot': print('per class:\n' + res['zeroshot_per_class'].round(2).to_string())

@@ -31,6 +31,7 @@ def routing_accuracy(expert: Tensor,  # [N] chosen expert
     out['all'] = float((expert[ok] == t[ok]).double().mean()) if ok.any() else float('nan')
     return out
 
+# %% ../nbs/09f_heldout.ipynb #70bc8b62
 @torch.no_grad()
 def report_experts(model: nn.Module, txt_emb: Tensor) -> Tensor | None:
     "Top-1 expert the report router gives each report embedding (None when the router also needs the image)."
@@ -39,6 +40,7 @@ def report_experts(model: nn.Module, txt_emb: Tensor) -> Tensor | None:
     p = next(model.router.parameters())
     return model.router(txt_emb.to(p.device, p.dtype)).argmax(-1).cpu()
 
+# %% ../nbs/09f_heldout.ipynb #e4d981a5
 def read_texts(reports: list[str],  # raw reports
                cfg: MedMoEConfig,  # uses cfg.data.sections, cfg.text.max_length, cfg.data.pad_to_multiple
                tokenizer) -> list[str]:  # the model's tokenizer
@@ -48,6 +50,7 @@ def read_texts(reports: list[str],  # raw reports
     ids = [row[m.bool()].tolist() for row, m in zip(enc['input_ids'], enc['attention_mask'])]
     return [' '.join(tokenizer.convert_ids_to_tokens(i)) for i in ids]
 
+# %% ../nbs/09f_heldout.ipynb #cefd1b37
 def heldout_metrics(feats: dict,  # from `medmoe.encode.extract_features(model, dl, text=True)`
                     reports: list[str],  # each dataset item's text as the model reads it (`read_texts`)
                     cfg: MedMoEConfig,  # the model's config
@@ -71,11 +74,13 @@ def heldout_metrics(feats: dict,  # from `medmoe.encode.extract_features(model, 
         res['chance']['label_P@K'] = 100 * sum(count[l] for l in lab) / n ** 2
     return res
 
+# %% ../nbs/09f_heldout.ipynb #963452fe
 def item_labels(records: list) -> list | None:
     "(modality, finding) of each record when every record names a finding (MedSynth), else None."
     if not records or any('finding' not in (r.labels or {}) for r in records): return None
     return [f"{r.modality}/{r.labels['finding']}" for r in records]
 
+# %% ../nbs/09f_heldout.ipynb #7e8e2797
 def evaluate_heldout(model: nn.Module, dl, cfg: MedMoEConfig, precision: str = 'fp32',
                      tokenizer=None) -> tuple[dict, dict]:  # the reports' tokenizer; None = the model's
     "Encode `dl` (image router for the images) and score it: (metrics, features)."

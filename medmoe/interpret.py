@@ -83,6 +83,7 @@ def scale_profiles(model: nn.Module,  # a MedMoE
     out.columns.name = 'pyramid level (stride)'
     return out
 
+# %% ../nbs/10_interpret.ipynb #f612c526
 def scale_figure(profiles: pd.DataFrame, title: str = 'scale attention β per modality', ax=None):
     "Heatmap of `scale_profiles`, coloured around uniform (1/L): red = a level weighted above it, blue = below."
     import matplotlib.pyplot as plt, seaborn as sns
@@ -109,6 +110,7 @@ def batch_words(tokenizer, input_ids: Tensor, word_ids: Tensor) -> list[list[str
         out.append([tokenizer.decode(groups[w]).replace(' ##', '').replace('##', '') for w in sorted(groups)])
     return out
 
+# %% ../nbs/10_interpret.ipynb #23f122d8
 @torch.no_grad()
 def attention_maps(model: nn.Module,  # a MedMoE (with its tokenizer)
                    batch: dict,  # a contract batch
@@ -132,11 +134,13 @@ def attention_maps(model: nn.Module,  # a MedMoE (with its tokenizer)
     G = model.cfg.moe.grid
     return words, attn[:n].reshape(n, G, G).cpu()
 
+# %% ../nbs/10_interpret.ipynb #28e1f3d9
 def denormalize(x: Tensor, cfg: MedMoEConfig) -> np.ndarray:
     "A normalised image tensor [3, S, S] back to an HxWx3 array in [0, 1] for display."
     m, s = torch.tensor(cfg.data.mean)[:, None, None], torch.tensor(cfg.data.std)[:, None, None]
     return (x.cpu().float() * s + m).clamp(0, 1).permute(1, 2, 0).numpy()
 
+# %% ../nbs/10_interpret.ipynb #a1ae17af
 _SPECIAL = re.compile(r'^(\[[A-Za-z]+\]|<[^<>\s]+>)$')  # [CLS], [SEP], [UNK], <s>, </s>, <unk> ...
 
 def is_word(w: str) -> bool:
@@ -163,6 +167,7 @@ def choose_words(words: list[str],  # the report's words
     peak = maps.flatten(1).max(1).values[cand]
     return sorted(cand[j] for j in peak.argsort(descending=True, stable=True)[:n].tolist())
 
+# %% ../nbs/10_interpret.ipynb #8ce31006
 def _outline(ax, region: np.ndarray, S: int):
     "Draw the outline of a bool mask (resized to S x S) on `ax`."
     import torch.nn.functional as F
@@ -171,6 +176,7 @@ def _outline(ax, region: np.ndarray, S: int):
     ax.contour(np.asarray(region, dtype=float), levels=[0.5], colors='white', linewidths=1.6)
     ax.contour(np.asarray(region, dtype=float), levels=[0.5], colors='black', linewidths=0.7, linestyles='--')
 
+# %% ../nbs/10_interpret.ipynb #f51e82f5
 def attention_figure(image: np.ndarray,  # HxWx3 in [0, 1] (`denormalize`)
                      words: list[str],  # the report's words
                      maps: Tensor,  # [n_words, G, G] their attention maps

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import torch, torch.nn as nn, torch.nn.functional as F
 import torch.distributed as dist
+from fastcore.basics import patch
 from torch import Tensor
 from torch.utils.checkpoint import checkpoint as _checkpoint
 from .core import MedMoEConfig, LossConfig
@@ -36,6 +37,7 @@ class _GatherWithGrad(torch.autograd.Function):
         dist.all_reduce(grad, op=dist.ReduceOp.SUM)
         return grad.narrow(0, ctx.rank * ctx.m, ctx.m)
 
+# %% ../nbs/06_losses.ipynb #c2ab1121
 def _all_sizes(device: torch.device, *vals: int) -> list[tuple[int, ...]]:
     "Every rank's `vals` (e.g. its row and word counts) in rank order: one small all_gather."
     t = torch.tensor(vals, dtype=torch.long, device=device)
@@ -56,6 +58,7 @@ def _drop_padding(x: Tensor, sizes: list[int]) -> Tensor:
 def _rows(x: Tensor, sizes) -> list[int]:
     return [s[0] for s in _all_sizes(x.device, x.shape[0])] if sizes is None else list(sizes)
 
+# %% ../nbs/06_losses.ipynb #f8ae4fb3
 def gather_with_grad(x: Tensor,  # [b, ...] this rank's rows (b may differ between ranks)
                      sizes: list[int] | None = None,  # every rank's b; None = gather them (one extra all_gather)
                     ) -> Tensor:  # [Σ b, ...] all ranks' rows in rank order
@@ -93,6 +96,7 @@ def _rank_ce(rows: Tensor, cols: Tensor, offset: int, total: int) -> Tensor:
     ce = F.cross_entropy(rows, labels, reduction='sum') + F.cross_entropy(cols, labels, reduction='sum')
     return ce * (dist_info()[1] / (2 * max(total, 1)))
 
+# %% ../nbs/06_losses.ipynb #fa1d8e06
 def global_contrastive_loss(img: Tensor,  # [B, D] image embeddings (any norm)
                             txt: Tensor,  # [B, D] report embeddings, row i pairs with image i
                             temperature: float | Tensor = 0.1,  # τ: logits are cos / τ
@@ -164,6 +168,7 @@ def _check_local(words: Tensor, word_mask: Tensor, regions: Tensor, chunk) -> tu
             )
     return word_mask, chunk
 
+# %% ../nbs/06_losses.ipynb #cdb768d7
 def _local_scores(words, word_mask, regions, temp1, temp2, chunk, checkpoint, block):
     block = block or local_block_scores
     # one chunk: its recomputation in backward needs the same peak as keeping it, so checkpointing only costs a forward
@@ -258,17 +263,6 @@ class MedMoELoss(nn.Module):
         self.block = torch.compile(local_block_scores, fullgraph=True) if compile_local else None
         self.last: dict[str, float] = {}
 
-    def _router_ce(self, out, modality, gather: bool) -> Tensor:
-        logits = _f32(_need(out, 'router_logits', f"the router loss (moe.router_loss={self.cfg.moe.router_loss!r})"))
-        if self.cfg.moe.router_loss == 'ce_probs': logits = logits.softmax(-1)   # the code: CE on probs
-        if modality is None: modality = torch.full(logits.shape[:1], -1, dtype=torch.long)
-        targets = router_targets(torch.as_tensor(modality).to(logits.device), self.cfg.moe)
-        world = dist_info()[1] if gather else 1
-        # labelled samples (as medmoe.moe.router_ce: mean over them, 0 if none)
-        n = (targets >= 0).sum().to(logits.dtype)
-        if world > 1: dist.all_reduce(n)  # ... on all ranks
-        return F.cross_entropy(logits, targets, ignore_index=-1, reduction='sum') * world / n.clamp(min=1)
-
     def forward(self,
                 # the model output (img_emb, txt_emb, regions, words, word_mask, router_logits, aux, logit_scale)
                 out: dict,
@@ -319,3 +313,16 @@ class MedMoELoss(nn.Module):
         )
         self.last = dict(zip(names, torch.stack([*parts.values(), *aux.values(), total]).detach().tolist()))
         return total
+
+# %% ../nbs/06_losses.ipynb #608cc9ba
+@patch
+def _router_ce(self: MedMoELoss, out, modality, gather: bool) -> Tensor:
+    logits = _f32(_need(out, 'router_logits', f"the router loss (moe.router_loss={self.cfg.moe.router_loss!r})"))
+    if self.cfg.moe.router_loss == 'ce_probs': logits = logits.softmax(-1)   # the code: CE on probs
+    if modality is None: modality = torch.full(logits.shape[:1], -1, dtype=torch.long)
+    targets = router_targets(torch.as_tensor(modality).to(logits.device), self.cfg.moe)
+    world = dist_info()[1] if gather else 1
+    # labelled samples (as medmoe.moe.router_ce: mean over them, 0 if none)
+    n = (targets >= 0).sum().to(logits.dtype)
+    if world > 1: dist.all_reduce(n)  # ... on all ranks
+    return F.cross_entropy(logits, targets, ignore_index=-1, reduction='sum') * world / n.clamp(min=1)

@@ -8,6 +8,7 @@ import json, logging, math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
+from fastcore.basics import patch
 import numpy as np
 import pandas as pd
 import torch
@@ -44,10 +45,7 @@ def paper_table1() -> pd.DataFrame:
     "The paper's Table 1 as a DataFrame: one row per model, one column per dataset, plus 'avg'."
     return pd.DataFrame.from_dict(PAPER_TABLE1, orient='index', columns=list(TABLE1_COLUMNS) + ['avg'])
 
-# %% ../nbs/09d_paper.ipynb #2e1b2fe6
-_UNIMED = ("UniMed-CLIP's processed evaluation datasets (github.com/mbzuai-oryx/UniMed-CLIP, docs: 'Preparing "
-           "evaluation datasets')")
-
+# %% ../nbs/09d_paper.ipynb #9b0a8a7a
 @dataclass(frozen=True)
 class PaperDataset:
     "One dataset of the paper's tables: layout, source, loader, prompts, the paper's numbers."
@@ -75,20 +73,27 @@ class PaperDataset:
 
     def path(self, root) -> Path: return Path(root) / self.name
 
-    def missing(self, root) -> str | None:
-        "None when the dataset is where it should be, else a message saying what to download and where to put it."
-        p = self.path(root)
-        need = p / 'chexpert_5x200.csv' if self.kind == 'chexpert_5x200' else p
-        if need.exists(): return None
-        return (f"{self.title} ({self.name}) not found: looked for {need}. Download {self.source}, and arrange it as "
-                f"{p}/{self.layout}")
+# %% ../nbs/09d_paper.ipynb #f749620a
+@patch
+def missing(self: PaperDataset, root) -> str | None:
+    "None when the dataset is where it should be, else a message saying what to download and where to put it."
+    p = self.path(root)
+    need = p / 'chexpert_5x200.csv' if self.kind == 'chexpert_5x200' else p
+    if need.exists(): return None
+    return (f"{self.title} ({self.name}) not found: looked for {need}. Download {self.source}, and arrange it as "
+            f"{p}/{self.layout}")
 
-    def load(self, root, on_error: str = 'raise') -> list:
-        "The dataset's records (labels['class'] holds the class)."
-        msg = self.missing(root)
-        if msg: raise FileNotFoundError(msg)
-        if self.kind == 'chexpert_5x200': return chexpert_5x200(self.path(root), on_error=on_error)
-        return image_folder(self.path(root), prompt='{label}', modality=self.modality, on_error=on_error)
+@patch
+def load(self: PaperDataset, root, on_error: str = 'raise') -> list:
+    "The dataset's records (labels['class'] holds the class)."
+    msg = self.missing(root)
+    if msg: raise FileNotFoundError(msg)
+    if self.kind == 'chexpert_5x200': return chexpert_5x200(self.path(root), on_error=on_error)
+    return image_folder(self.path(root), prompt='{label}', modality=self.modality, on_error=on_error)
+
+# %% ../nbs/09d_paper.ipynb #987dcb38
+_UNIMED = ("UniMed-CLIP's processed evaluation datasets (github.com/mbzuai-oryx/UniMed-CLIP, docs: 'Preparing "
+           "evaluation datasets')")
 
 def _spec(name, title, modality, classes, source, kind='folder') -> PaperDataset:
     i = TABLE1_COLUMNS.index(name)
@@ -146,6 +151,7 @@ def dataset_features(model, # the model (`encode_image`; `.cfg` and `.tokenizer`
     f['ids'] = [recs[i].id for i in idx]
     return f
 
+# %% ../nbs/09d_paper.ipynb #adb637c5
 def _take(f: dict, mask: np.ndarray) -> dict:
     m = torch.as_tensor(mask)
     return {k: (v[m] if isinstance(v, torch.Tensor) else v[mask] if isinstance(v, np.ndarray) else v) for k,
@@ -155,6 +161,7 @@ def _logit_scale(model, cfg) -> float:
     s = getattr(model, 'logit_scale', None)
     return float(s.detach().exp()) if isinstance(s, torch.Tensor) else float(cfg.loss.temp3)
 
+# %% ../nbs/09d_paper.ipynb #16b23893
 def zero_shot_scores(model, # the model (`encode_reports` for the prompts)
                      feats: dict, # `dataset_features` output; its 'test' items are scored
                      prompts: str, # prompt set (name, path or dict)
@@ -179,6 +186,7 @@ def zero_shot_scores(model, # the model (`encode_reports` for the prompts)
     out.attrs['per_class'] = per_class_metrics(f['y'], probs.numpy(), list(prompt_texts(prompts)))
     return out
 
+# %% ../nbs/09d_paper.ipynb #cd995c85
 def probe_scores(feats: dict, # `dataset_features` output over train (valid) and test
                  fractions: Sequence[float] = PROBE_FRACTIONS, # label fractions
                  seeds: Sequence[int] = (0, 1, 2), # repeats
@@ -266,6 +274,15 @@ def _score_dataset(model, d: PaperDataset, root, todo: list, o: PaperOptions, cf
                              auc=s[('auc', 'mean')], f1=s[('f1', 'mean')], note=note))
     return rows
 
+# %% ../nbs/09d_paper.ipynb #79d97e78
+def _write(df: pd.DataFrame, out, settings: dict):
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out / 'paper_results.csv', index=False)
+    rows = json.loads(df.to_json(orient='records'))
+    (out / 'paper_results.json').write_text(json.dumps(dict(settings=settings, missing=df.attrs.get('missing', []),
+                                                            rows=rows), indent=1))
+
 # %% ../nbs/09d_paper.ipynb #0c7f6835
 def evaluate_paper(model, # a MedMoE (or any model with encode_image / encode_reports, .cfg and .tokenizer)
                    root, # the evaluation root holding one folder per dataset (see `PaperDataset.layout`)
@@ -310,14 +327,7 @@ def evaluate_paper(model, # a MedMoE (or any model with encode_image / encode_re
     if out is not None: _write(df, out, o.settings(root, names, tasks))
     return df
 
-def _write(df: pd.DataFrame, out, settings: dict):
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out / 'paper_results.csv', index=False)
-    rows = json.loads(df.to_json(orient='records'))
-    (out / 'paper_results.json').write_text(json.dumps(dict(settings=settings, missing=df.attrs.get('missing', []),
-                                                            rows=rows), indent=1))
-
+# %% ../nbs/09d_paper.ipynb #621b7ec0
 def table1(df: pd.DataFrame, # `evaluate_paper` output
            label: str = 'medmoe (this run)', # name of our row
           ) -> pd.DataFrame:

@@ -140,6 +140,7 @@ def _one_probe(xs, ys, valid, seed: int, valid_pct: float, fit_kw: dict) -> tupl
     m, *_ = fit_probe(xs, ys, C_default=C, max_iter=fit_kw.get('max_iter', 5000))
     return m, C, 'carved', len(va)
 
+# %% ../nbs/09c_probe.ipynb #aeee29db
 def linear_probe(train_x, # [N, D] frozen training features
                  train_y, # [N] training labels
                  test_x, # [M, D] test features

@@ -89,6 +89,7 @@ def _group_codes(query_groups, key_groups) -> tuple[torch.Tensor, torch.Tensor]:
     codes, _ = pd.factorize(pd.Series(np.concatenate([qg.astype(object), kg.astype(object)])))
     return torch.as_tensor(codes[:len(qg)]), torch.as_tensor(codes[len(qg):])
 
+# %% ../nbs/09a_retrieval.ipynb #f199f410
 def relevance_fn(n_queries: int, # Q
                  n_keys: int, # N
                  query_groups=None, # [Q] group id of each query
@@ -149,6 +150,7 @@ def _tie_rank(scores: torch.Tensor, rel: torch.Tensor, best: torch.Tensor, ties:
     tied &= rel
     return 1 + above + n_tied - _row_count(tied)
 
+# %% ../nbs/09a_retrieval.ipynb #c41ef786
 def _mix(global_scores: torch.Tensor, local, weight: float) -> torch.Tensor:
     "`(1 - weight)·global + weight·local` of candidate scores [c, m] (the local scores alone when weight is 1)."
     local = torch.as_tensor(local, dtype=torch.float32)
@@ -169,6 +171,7 @@ def _rerank_block(scores, rel, qi, ranks, rerank_fn, m, weight, ties, atol):
     new = _tie_rank(mixed, crel, best, ties, atol)
     return torch.where(crel.any(1), new, torch.clamp(ranks, min=m + 1))
 
+# %% ../nbs/09a_retrieval.ipynb #45def4e1
 def retrieval_ranks(queries, # [Q, D] query embeddings (dot products are the scores)
                     keys, # [N, D] key embeddings
                     query_groups=None, # [Q] ids; with `key_groups`: relevant = same id
@@ -322,6 +325,7 @@ def rerank_topk(queries, # [Q, D] query embeddings
     order = torch.sort(mixed, dim=1, descending=True, stable=True).indices
     return mixed.gather(1, order), idx.gather(1, order)
 
+# %% ../nbs/09a_retrieval.ipynb #53bac7b5
 def precision_at_k(queries, # [Q, D] query embeddings (e.g. images)
                    keys, # [N, D] key embeddings (e.g. reports)
                    query_labels, # [Q] class of each query

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
+from fastcore.basics import patch
 import torch, torch.distributed as dist
 from torch import Tensor
 from fastai.callback.core import Callback
@@ -44,6 +45,7 @@ def _fcntl():
         return None
     return fcntl
 
+# %% ../nbs/10c_train.ipynb #56778d83
 class RunLock:
     "An exclusive lock on a run folder: a file naming its holder (pid, host, start), `flock`ed while held."
     def __init__(self, folder: str | Path): self.path, self.fd, self.took_over = Path(folder) / LOCK_NAME, None, None
@@ -64,26 +66,6 @@ class RunLock:
         try: fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError: raise RunLocked(self._locked_msg()) from None
         finally: os.close(fd)
-    def acquire(self):
-        "Take the lock (creating the folder if needed); `RunLocked` names the holder when a live run has it."
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if (fcntl := _fcntl()) is None: return self
-        while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                raise RunLocked(self._locked_msg()) from None
-            try: same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
-            except FileNotFoundError: same = False
-            if same: break
-            os.close(fd)  # the holder removed the file as we opened it: take the new one
-        old = self.holder()
-        self.took_over = old or None  # a lock file without a live holder: a run that was killed
-        os.ftruncate(fd, 0)
-        os.write(fd, json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), started=_now())).encode())
-        self.fd = fd
-        return self
     def release(self):
         "Give the lock up and remove its file."
         if self.fd is None: return
@@ -92,8 +74,32 @@ class RunLock:
         os.close(self.fd)
         self.fd = None
 
+# %% ../nbs/10c_train.ipynb #37c92fa5
+@patch
+def acquire(self: RunLock):
+    "Take the lock (creating the folder if needed); `RunLocked` names the holder when a live run has it."
+    self.path.parent.mkdir(parents=True, exist_ok=True)
+    if (fcntl := _fcntl()) is None: return self
+    while True:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RunLocked(self._locked_msg()) from None
+        try: same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+        except FileNotFoundError: same = False
+        if same: break
+        os.close(fd)  # the holder removed the file as we opened it: take the new one
+    old = self.holder()
+    self.took_over = old or None  # a lock file without a live holder: a run that was killed
+    os.ftruncate(fd, 0)
+    os.write(fd, json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), started=_now())).encode())
+    self.fd = fd
+    return self
+
 # %% ../nbs/10c_train.ipynb #67d77624
 _FOLDERS = contextvars.ContextVar('medmoe_run_folders', default=None)
+_RUN_FILES = ('checkpoints', 'model', 'figures', 'metrics.json', 'config.json', 'split.csv')
 
 def _not_a_run(out: Path) -> str:
     "Why `out` is not a medmoe training run ('' when it is one)."
@@ -109,6 +115,7 @@ def _not_a_run(out: Path) -> str:
             return 'metrics.json is not a train result'
     return ''
 
+# %% ../nbs/10c_train.ipynb #d6e6ca08
 class RunFolder:
     "`train`'s output folder as a transaction: checks on creation (nothing written), `begin`, `committed`, `rollback`."
     def __init__(self,
@@ -136,37 +143,44 @@ class RunFolder:
             err = FileExistsError(f"{self.out}: rank 0 refused the run folder")
         if err is not None: raise err
         if (reg := _FOLDERS.get()) is not None: reg.append(self)
-    def begin(self):
-        "Lock the folder and set an old run aside (rank 0): call when everything is checked, before the first write."
-        if self.main:
-            self.lock.acquire()
-            left = sorted(p.name for p in self.out.glob('.replaced-*'))
-            if left:
-                warnings.warn(f"{self.out}: {left} hold a run that an earlier --overwrite set aside and did not finish "
-                              f"replacing (it was killed); they are left for you to keep or delete")
-            if self.replace:
-                self.aside = self.out / f'.replaced-{uuid.uuid4().hex[:8]}'
-                self.aside.mkdir()
-                for name in _RUN_FILES:
-                    if (self.out / name).exists(): os.replace(self.out / name, self.aside / name)
-        if self.world > 1: dist.barrier()
-        return self
-    def committed(self):
-        "The new run has a checkpoint: the old one (if set aside) goes."
-        if self.aside is not None:
-            shutil.rmtree(self.aside, ignore_errors=True)
-            self.aside = None
-    def rollback(self):
-        "After a failure before the first checkpoint: remove the new run's files and put the old run back."
-        if self.aside is None or not self.aside.exists(): return
-        for name in _RUN_FILES:
-            p = self.out / name
-            if p.is_dir() and not p.is_symlink(): shutil.rmtree(p)
-            elif p.exists() or p.is_symlink(): p.unlink()
-        for p in self.aside.iterdir(): os.replace(p, self.out / p.name)
-        self.aside.rmdir()
-        self.aside = None
     def release(self): self.lock.release()
+
+# %% ../nbs/10c_train.ipynb #84f759f6
+@patch
+def begin(self: RunFolder):
+    "Lock the folder and set an old run aside (rank 0): call when everything is checked, before the first write."
+    if self.main:
+        self.lock.acquire()
+        left = sorted(p.name for p in self.out.glob('.replaced-*'))
+        if left:
+            warnings.warn(f"{self.out}: {left} hold a run that an earlier --overwrite set aside and did not finish "
+                          f"replacing (it was killed); they are left for you to keep or delete")
+        if self.replace:
+            self.aside = self.out / f'.replaced-{uuid.uuid4().hex[:8]}'
+            self.aside.mkdir()
+            for name in _RUN_FILES:
+                if (self.out / name).exists(): os.replace(self.out / name, self.aside / name)
+    if self.world > 1: dist.barrier()
+    return self
+
+@patch
+def committed(self: RunFolder):
+    "The new run has a checkpoint: the old one (if set aside) goes."
+    if self.aside is not None:
+        shutil.rmtree(self.aside, ignore_errors=True)
+        self.aside = None
+
+@patch
+def rollback(self: RunFolder):
+    "After a failure before the first checkpoint: remove the new run's files and put the old run back."
+    if self.aside is None or not self.aside.exists(): return
+    for name in _RUN_FILES:
+        p = self.out / name
+        if p.is_dir() and not p.is_symlink(): shutil.rmtree(p)
+        elif p.exists() or p.is_symlink(): p.unlink()
+    for p in self.aside.iterdir(): os.replace(p, self.out / p.name)
+    self.aside.rmdir()
+    self.aside = None
 
 # %% ../nbs/10c_train.ipynb #658b2f74
 def transactional(fn):
@@ -194,8 +208,6 @@ def data_fingerprint(data: str, records: list | None) -> dict:
 
 # %% ../nbs/10c_train.ipynb #cfe7a3e2
 _versions = versions  # the old private name (`medmoe.core.versions`)
-
-_RUN_FILES = ('checkpoints', 'model', 'figures', 'metrics.json', 'config.json', 'split.csv')
 
 def _check_resume(state: dict, cfg: MedMoEConfig) -> dict:
     "Refuse a resume whose config breaks the exact resume (listing the fields); return the allowed changes."
@@ -254,6 +266,7 @@ def _plot_confusion(expert: Tensor, modality: Tensor, K: int, path: Path, title:
     fig.tight_layout()
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=80, format='png'))
 
+# %% ../nbs/10c_train.ipynb #51dd5d2b
 def _score_heldout(learn, cfg: MedMoEConfig, rd, device, on_error: str) -> tuple[dict, dict, dict, dict]:
     "Encode and score the held-out split (rank 0): (metrics, features, skipped counts, skipped ids)."
     tdl = get_test_dl(rd.test_records, cfg, rd.tok, device=device, on_error=on_error)
@@ -298,6 +311,7 @@ def _shard_data_of(shards: ShardData | None, kw: dict, data) -> ShardData:
                           f"not {str(data)!r} (its test split comes from the source or cfg.data.test_pct)")
     return sh
 
+# %% ../nbs/10c_train.ipynb #e9f084a7
 def _start_wandb(learn, cfg: MedMoEConfig, out: Path):
     "Log the run to Weights & Biases through fastai's `WandbCallback` (WANDB_MODE=offline works)."
     import wandb as wb
@@ -316,6 +330,7 @@ class _RunData:
     read_test_skips: list = field(default_factory=list)  # ids left out while reading the held-out shards
     n_read_skips: int = 0  # rows the manifest reader left out (on_error='skip')
 
+# %% ../nbs/10c_train.ipynb #840b1f08
 def _shard_data(data: str, cfg: MedMoEConfig, sh: ShardData, on_error: str, device, main: bool) -> _RunData:
     "Stream shard data: training and validation loaders, and the held-out shards read whole."
     from medmoe.loaders import get_stream_dataloaders
@@ -338,6 +353,7 @@ def _shard_data(data: str, cfg: MedMoEConfig, sh: ShardData, on_error: str, devi
     skips = [s.id for s in items if isinstance(s, Skipped)]  # training and validation skips: counted by the loaders
     return _RunData(dls, tok, None, test_records, 'test' if sh.test_data else 'valid', skips)
 
+# %% ../nbs/10c_train.ipynb #a154391a
 def _record_data(data, cfg: MedMoEConfig, on_error: str, resume: bool, out: Path, device, rank: int,
                  world: int) -> _RunData:
     "Records of a data spec, split (a resumed run reads its own split.csv back), and this rank's loaders."
