@@ -15,6 +15,7 @@ import torch, timm
 from torch import nn, Tensor
 from timm.layers import set_fused_attn, use_fused_attn
 from timm.models import checkpoint_seq
+from fastcore.basics import patch
 from .core import VisionConfig, ConfigError
 
 # %% ../nbs/03_pyramid.ipynb #322dcdad
@@ -178,37 +179,42 @@ class SwinPyramid(nn.Module):
         feats = self.body(x) if self.levels == 'stage' else _hf_hidden(self.body, x)
         return [f.permute(0, 3, 1, 2) for f in feats] if self.nhwc else list(feats)
 
-    def use_sdpa(self, on: bool = True):
-        "Switch every window attention between SDPA and timm's explicit softmax(QKᵀ)V (same weights, same numbers)."
-        if on != self.sdpa_on:
-            for m in self.body.modules():
-                if hasattr(m, 'fused_attn') and hasattr(m, 'relative_position_bias_table'): m.fused_attn = on
-            self.sdpa_on = on
-        return self
-
-    def set_grad_checkpointing(self, enable: bool = True):
-        "Recompute every Swin block in backward instead of storing its activations."
-        for m in self.body.modules():
-            if m is not self.body and hasattr(m, 'grad_checkpointing'): m.grad_checkpointing = enable
-        self.grad_checkpointing = enable
-        return self
-
-    def freeze(self, frozen: bool = True):
-        "Fix the backbone: no gradients, and eval mode (no drop-path/dropout) even under `.train()`."
-        self.frozen = frozen
-        self.body.requires_grad_(not frozen)
-        return self.train(self.training)
-
     def train(self, mode: bool = True):
         super().train(mode)
         if self.frozen: self.body.eval()
         return self
 
-    def extra_repr(self) -> str:
-        return (
-            f"{self.model_name!r}, img_size={self.img_size}, channels={self.channels}, reductions={self.reductions}, "
-            f"sdpa={self.sdpa}, frozen={self.frozen}" + (f", levels={self.levels!r}" if self.levels != 'stage' else '')
-        )
+# %% ../nbs/03_pyramid.ipynb #8f9dc495
+@patch
+def use_sdpa(self: SwinPyramid, on: bool = True):
+    "Switch every window attention between SDPA and timm's explicit softmax(QKᵀ)V (same weights, same numbers)."
+    if on != self.sdpa_on:
+        for m in self.body.modules():
+            if hasattr(m, 'fused_attn') and hasattr(m, 'relative_position_bias_table'): m.fused_attn = on
+        self.sdpa_on = on
+    return self
+
+@patch
+def set_grad_checkpointing(self: SwinPyramid, enable: bool = True):
+    "Recompute every Swin block in backward instead of storing its activations."
+    for m in self.body.modules():
+        if m is not self.body and hasattr(m, 'grad_checkpointing'): m.grad_checkpointing = enable
+    self.grad_checkpointing = enable
+    return self
+
+@patch
+def freeze(self: SwinPyramid, frozen: bool = True):
+    "Fix the backbone: no gradients, and eval mode (no drop-path/dropout) even under `.train()`."
+    self.frozen = frozen
+    self.body.requires_grad_(not frozen)
+    return self.train(self.training)
+
+@patch
+def extra_repr(self: SwinPyramid) -> str:
+    return (
+        f"{self.model_name!r}, img_size={self.img_size}, channels={self.channels}, reductions={self.reductions}, "
+        f"sdpa={self.sdpa}, frozen={self.frozen}" + (f", levels={self.levels!r}" if self.levels != 'stage' else '')
+    )
 
 # %% ../nbs/03_pyramid.ipynb #1b210b11
 _TORCH_EXTS = ('.bin', '.pth', '.pt', '.ckpt')
