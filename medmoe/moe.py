@@ -12,8 +12,8 @@ from .core import MoEConfig, MODALITIES, ConfigError
 # %% auto #0
 __all__ = ['Router', 'expert_of_modality', 'router_targets', 'router_ce', 'load_balancing_loss', 'router_z_loss',
            'image_router_kl', 'ExpertBatchNorm', 'conv_block', 'resize_to', 'fuse_scales', 'Expert', 'resample_1d',
-           'on_sequence', 'fuse_flat', 'FlatExpert', 'gate', 'MoE', 'gathered_conv', 'gathered_batch_norm',
-           'static_experts']
+           'on_sequence', 'fuse_flat', 'FlatExpert', 'flat_to_grid', 'gate', 'MoE', 'gathered_conv',
+           'gathered_batch_norm', 'static_experts']
 
 # %% ../nbs/05_moe.ipynb #b6ff4993
 class Router(nn.Module):
@@ -239,8 +239,15 @@ class FlatExpert(Expert):
             beta = self.scale_attn(Fs.flatten(0, 1).unsqueeze(-1)).view(B, S, L).float().softmax(1).to(Fs.dtype)
             V = (beta.unsqueeze(2) * Fs).sum(1)                               # [B, D, L]
         else: V, beta = fuse_flat(seqs, self.scale_attn[0], self.scale_attn[1:], L)
-        if L != G * G: V, beta = F.adaptive_avg_pool1d(V, G * G), F.adaptive_avg_pool1d(beta, G * G)
-        return V.reshape(B, D, G, G), beta.reshape(B, S, G, G)
+        return flat_to_grid(V, beta, G)
+
+def flat_to_grid(V: Tensor,  # [B, D, L] the fused sequence
+                 beta: Tensor,  # [B, S, L] its scale weights
+                 grid: int) -> tuple[Tensor, Tensor]:  # G
+    "The flat expert's last step: 1-D average-pool to G² positions (the code's `adaptive_avg_pool1d`), as G×G maps."
+    G = grid
+    if V.shape[-1] != G * G: V, beta = F.adaptive_avg_pool1d(V, G * G), F.adaptive_avg_pool1d(beta, G * G)
+    return V.reshape(*V.shape[:2], G, G), beta.reshape(*beta.shape[:2], G, G)
 
 # %% ../nbs/05_moe.ipynb #7a9d321c
 def gate(logits: Tensor,  # [B, K] router logits
@@ -323,7 +330,8 @@ from fastcore.basics import patch
 def _dispatch_sparse(self: MoE, feats: list[Tensor], idx: Tensor, w: Tensor) -> tuple[Tensor, Tensor]:
     "Sparse by `self.dispatch`: `static_experts` when asked (under 'auto': while compiling), else the loop."
     static = self.dispatch == 'static' or (self.dispatch == 'auto' and torch.compiler.is_compiling())
-    plain = type(self.experts[0]) is Expert and not self.experts[0].reference   # what `static_experts` computes
+    # what `static_experts` computes
+    plain = type(self.experts[0]) in (Expert, FlatExpert) and not self.experts[0].reference
     if not (static and plain) or idx.shape[0] == 0: return self._sparse(feats, idx, w)
     B, k = idx.shape
     if k > 1:
@@ -430,19 +438,22 @@ def _gathered(layers: list, x: Tensor, idx: Tensor) -> Tensor:
     if isinstance(l, nn.ReLU): return F.relu(x)
     raise TypeError(f"static dispatch cannot gather a {type(l).__name__} layer; use dispatch='loop'")
 
-def static_experts(experts: nn.ModuleList,  # K `Expert`s of the same shape
+def static_experts(experts: nn.ModuleList,  # K `Expert`s (or K `FlatExpert`s) of the same shape
                    feats: list[Tensor],  # the pyramid, n samples
                    idx: Tensor) -> tuple[Tensor, Tensor]:  # [n] the expert of each sample
     "`Expert.forward` of every sample through its own expert, in one pass of static shapes: (V, β)."
     e0, G, maps = experts[0], experts[0].grid, []
+    flat = isinstance(e0, FlatExpert)   # levels convolved at their own size, fused as token sequences
     if len(feats) != len(e0.blocks):
         raise ValueError(f"Expert expects {len(e0.blocks)} pyramid levels, got {len(feats)}")
     for i, f in enumerate(feats):
         if f.dim() != 4 or f.shape[1] != e0.in_channels[i]:
             raise ValueError(f"pyramid level {i}: expected [B, {e0.in_channels[i]}, H, W] (NCHW), got {tuple(f.shape)}")
-        if e0.conv_at == 'min' and (f.shape[-2] > G or f.shape[-1] > G): f = resize_to(f, G)
+        if not flat and e0.conv_at == 'min' and (f.shape[-2] > G or f.shape[-1] > G): f = resize_to(f, G)
         for j in range(len(e0.blocks[i])): f = _gathered([e.blocks[i][j] for e in experts], f, idx)
         maps.append(f)
     first = lambda m: _gathered([e.scale_attn[0] for e in experts], m, idx)
     rest = lambda a: _gathered([e.scale_attn[2] for e in experts], F.relu(a), idx)
-    return fuse_scales(maps, first, rest, G)
+    if not flat: return fuse_scales(maps, first, rest, G)
+    seqs = [m.flatten(2) for m in maps]
+    return flat_to_grid(*fuse_flat(seqs, first, rest, max(s.shape[-1] for s in seqs)), G)
