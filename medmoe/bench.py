@@ -187,7 +187,7 @@ def step_gflops(name: str,  # a key of `BENCH_VARIANTS`
         if v.model == 'clip': _FLOP_CACHE[key] = _clip_forward_gflops(cfg, L)
         else:
             from medmoe.model import profile
-            p = profile(cfg, text_len=L)
+            p = profile(cfg, text_len=L, reference_experts=v.reference_experts)   # official: the code's order
             _FLOP_CACHE[key] = (p['gflops'], p['gflops_text'])
     fwd, text = _FLOP_CACHE[key]
     D = cfg.embed_dim or cfg.moe.dim
