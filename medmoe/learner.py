@@ -38,11 +38,11 @@ def medmoe_opt_func(cfg: MedMoEConfig):  # uses cfg.train.optimizer
     "A fastai `opt_func` building PyTorch's AdamW or Adam, fused where PyTorch has the kernels (`optimizer_kernel`)."
     opt = torch.optim.AdamW if cfg.train.optimizer == 'adamw' else torch.optim.Adam
     def make(params, lr, **kw):
-        params = list(params)
-        # params: tensors, or groups of them (lists, or dicts with 'params')
-        flat = [q for g in params for q in (g if isinstance(g, (list, tuple))
-                                            else g['params'] if isinstance(g, dict) else [g])]
-        return OptimWrapper(params, opt, lr=lr, **optimizer_kernel(flat), **kw)
+        # tensors, or groups of them (lists, fastai `L`s, generators, or dicts with 'params'), each read once
+        groups = [g if torch.is_tensor(g) else {**g, 'params': list(g['params'])} if isinstance(g, dict) else list(g)
+                  for g in params]
+        flat = [q for g in groups for q in ([g] if torch.is_tensor(g) else g['params'] if isinstance(g, dict) else g)]
+        return OptimWrapper(groups, opt, lr=lr, **optimizer_kernel(flat), **kw)
     return make
 
 def param_groups(model: nn.Module) -> list:

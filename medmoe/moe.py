@@ -201,7 +201,7 @@ def on_sequence(m: nn.Module,  # a layer for NCHW maps: 1×1 `Conv2d`, ReLU, a `
                  and m.padding in ((0, 0), 'valid') and m.padding_mode == 'zeros')
     if not pointwise: return m(x.unsqueeze(-1)).squeeze(-1)
     y = torch.matmul(m.weight.flatten(1), x)
-    return y if m.bias is None else y + m.bias[:, None]
+    return y if m.bias is None else y + m.bias[:, None].to(y.dtype)   # autocast: keep the matmul's dtype
 
 # %% ../nbs/05_moe.ipynb #be103598
 def fuse_flat(seqs: list[Tensor],  # S sequences [B, D, n_s], each level's tokens in HF's order
