@@ -327,6 +327,11 @@ class MoE(nn.Module):
 from fastcore.basics import patch
 
 @patch
+def _unit_weights(self: MoE, w: Tensor) -> bool:
+    "Top-1 gate weights of exactly 1 with no gradient (no straight-through): nothing to multiply by."
+    return w.shape[-1] == 1 and not w.requires_grad and not self.straight_through
+
+@patch
 def _dispatch_sparse(self: MoE, feats: list[Tensor], idx: Tensor, w: Tensor) -> tuple[Tensor, Tensor]:
     "Sparse by `self.dispatch`: `static_experts` when asked (under 'auto': while compiling), else the loop."
     static = self.dispatch == 'static' or (self.dispatch == 'auto' and torch.compiler.is_compiling())
@@ -338,7 +343,7 @@ def _dispatch_sparse(self: MoE, feats: list[Tensor], idx: Tensor, w: Tensor) -> 
         rows = torch.arange(B, device=idx.device).repeat_interleave(k)    # (sample, slot) pairs, sample-major
         feats = [f.index_select(0, rows) for f in feats]
     v, b = static_experts(self.experts, feats, idx.reshape(-1))          # defined below (static dispatch)
-    if k == 1 and not w.requires_grad and not self.straight_through: return v, b   # weights of exactly 1
+    if self._unit_weights(w): return v, b
     g = w.reshape(-1).to(v.dtype)[:, None, None, None]
     if k == 1: return v * g, b * g
     return (v * g).view(B, k, *v.shape[1:]).sum(1), (b * g).view(B, k, *b.shape[1:]).sum(1)
@@ -350,7 +355,7 @@ def _sparse(self: MoE, feats, idx, w):
     sample = torch.arange(B, device=idx.device).repeat_interleave(k)
     order = flat_e.argsort(stable=True)
     counts = torch.bincount(flat_e, minlength=self.num_experts).tolist()   # the one host sync
-    unit = k == 1 and not flat_w.requires_grad and not self.straight_through
+    unit = self._unit_weights(w)
     V = beta = None
     start = 0
     for e, n in enumerate(counts):
@@ -359,8 +364,7 @@ def _sparse(self: MoE, feats, idx, w):
         start += n
         rows = sample[pos]
         v, b = self.experts[e]([f.index_select(0, rows) for f in feats])
-        if unit: pass   # weights of exactly 1 without a gradient (top-1, no straight-through): nothing to scale
-        else:
+        if not unit:
             g = flat_w[pos].to(v.dtype)[:, None, None, None]
             v, b = v * g, b * g
         if V is None:
